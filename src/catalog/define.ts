@@ -1,0 +1,263 @@
+import type { z } from 'zod';
+import { CatalogError, PayloadValidationError, UnknownTaskError } from './errors.js';
+import {
+  type CategoryDefinition,
+  type CategoryOptions,
+  type ScheduleDefinition,
+  type ScheduleExpression,
+  TIERS,
+  type TaskDefinition,
+  type TaskOptions,
+  type Tier,
+} from './types.js';
+
+/** A category as written in the catalog: sizing options plus its tasks, keyed by full task name. */
+export interface CategoryInput<T extends Record<string, TaskOptions> = Record<string, TaskOptions>>
+  extends CategoryOptions {
+  readonly tasks: T;
+}
+
+type CategoriesInput = Record<string, CategoryInput>;
+
+/** Every task name declared by the categories `C`. */
+export type TaskNamesOf<C extends CategoriesInput> = {
+  [K in keyof C]: keyof C[K]['tasks'] & string;
+}[keyof C];
+
+/** The options (and so the schema) of task `N` in categories `C`. */
+export type TaskOptionsOf<C extends CategoriesInput, N extends string> = {
+  [K in keyof C]: N extends keyof C[K]['tasks'] ? C[K]['tasks'][N] : never;
+}[keyof C];
+
+export interface CatalogInput<C extends CategoriesInput> {
+  readonly categories: C;
+  /** Periodic tasks (the beat), keyed by schedule name. */
+  readonly schedules?: Readonly<Record<string, ScheduleDefinition<TaskNamesOf<C>>>>;
+}
+
+export interface ResolvedSchedule extends ScheduleDefinition {
+  readonly name: string;
+  /** The expression in EventBridge Scheduler syntax, e.g. `rate(5 minutes)`. */
+  readonly expression: string;
+  /** IANA time zone for cron expressions. */
+  readonly timezone: string;
+}
+
+/**
+ * The resolved, validated catalog. `C` is carried only for types: the client
+ * uses it to check task names and payloads at compile time.
+ */
+export interface Catalog<C extends CategoriesInput = CategoriesInput> {
+  readonly categories: readonly CategoryDefinition[];
+  readonly schedules: readonly ResolvedSchedule[];
+  /** Every task, by name. */
+  readonly tasks: ReadonlyMap<string, TaskDefinition>;
+  /** The task called `name`; throws {@link UnknownTaskError} if there is none. */
+  task(name: string): TaskDefinition;
+  /** The category called `name`; throws {@link CatalogError} if there is none. */
+  category(name: string): CategoryDefinition;
+  /** The tiers a category's tasks use, in priority order (one queue each). */
+  tiersOf(category: string): readonly Tier[];
+  /** Parses `args` with the task's schema; throws {@link PayloadValidationError} naming each bad field. */
+  parseArgs(task: string, args: unknown): unknown;
+  readonly __categories?: C;
+}
+
+/** Payload type (input side) of task `N`. */
+export type TaskArgs<C extends CategoriesInput, N extends TaskNamesOf<C>> =
+  TaskOptionsOf<C, N> extends TaskOptions<infer S> ? z.input<S> : never;
+
+/** Declares one task; the identity function that lets TypeScript keep the schema type. */
+export function task<S extends z.ZodType>(options: TaskOptions<S>): TaskOptions<S> {
+  return options;
+}
+
+const CATEGORY_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+const TASK_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
+const SCHEDULE_NAME = /^[a-z0-9][a-z0-9-]{0,50}$/;
+const RATE = /^(\d+) (minute|minutes|hour|hours|day|days)$/;
+
+export const CATEGORY_DEFAULTS: Required<CategoryOptions> = {
+  timeoutSeconds: 30,
+  memoryMb: 256,
+  maxReceiveCount: 3,
+  batchSize: 10,
+};
+
+export const TASK_DEFAULTS = { tier: 'normal', resultTtlSeconds: 86_400 } as const;
+
+/**
+ * Builds and validates the catalog. Every inconsistency (bad names, a schedule
+ * for an unknown task, schedule args that fail the task's schema, out-of-range
+ * options) throws a {@link CatalogError} here, so `cdk synth` fails before
+ * anything is deployed.
+ *
+ * @example
+ * export const catalog = defineCatalog({
+ *   categories: {
+ *     email: {
+ *       timeoutSeconds: 30,
+ *       tasks: { 'email.send': task({ schema: SendEmail, tier: 'high' }) },
+ *     },
+ *   },
+ *   schedules: {
+ *     'quota-check': { task: 'email.check_quota', every: { rate: '5 minutes' }, args: {} },
+ *   },
+ * });
+ */
+export function defineCatalog<const C extends CategoriesInput>(input: CatalogInput<C>): Catalog<C> {
+  const categories: CategoryDefinition[] = [];
+  const tasks = new Map<string, TaskDefinition>();
+
+  for (const [name, cat] of Object.entries(input.categories)) {
+    if (!CATEGORY_NAME.test(name)) {
+      throw new CatalogError(`category name '${name}' must match ${CATEGORY_NAME}`);
+    }
+    const options = { ...CATEGORY_DEFAULTS, ...definedOnly(cat) };
+    validateCategoryOptions(name, options);
+    const taskEntries = Object.entries(cat.tasks);
+    if (taskEntries.length === 0) {
+      throw new CatalogError(`category '${name}' declares no tasks`);
+    }
+    for (const [taskName, opts] of taskEntries) {
+      if (!TASK_NAME.test(taskName) || !taskName.startsWith(`${name}.`)) {
+        throw new CatalogError(
+          `task name '${taskName}' must be '${name}.<name>' in lower snake case (${TASK_NAME})`,
+        );
+      }
+      if (tasks.has(taskName)) {
+        throw new CatalogError(`task '${taskName}' is declared twice`);
+      }
+      const tier = opts.tier ?? TASK_DEFAULTS.tier;
+      if (!TIERS.includes(tier)) {
+        throw new CatalogError(`task '${taskName}': tier '${tier}' is not one of ${TIERS.join(', ')}`);
+      }
+      const resultTtlSeconds = opts.resultTtlSeconds ?? TASK_DEFAULTS.resultTtlSeconds;
+      if (!Number.isInteger(resultTtlSeconds) || resultTtlSeconds < 60) {
+        throw new CatalogError(
+          `task '${taskName}': resultTtlSeconds (${resultTtlSeconds}) must be a whole number of at least 60`,
+        );
+      }
+      tasks.set(taskName, { ...opts, name: taskName, category: name, tier, resultTtlSeconds });
+    }
+    categories.push({ ...options, name, tasks: cat.tasks });
+  }
+
+  const lookup = (name: string): TaskDefinition => {
+    const def = tasks.get(name);
+    if (!def) throw new UnknownTaskError(name, [...tasks.keys()]);
+    return def;
+  };
+
+  const parseArgs = (name: string, args: unknown): unknown => {
+    const result = lookup(name).schema.safeParse(args);
+    if (result.success) return result.data;
+    throw new PayloadValidationError(
+      name,
+      result.error.issues.map((issue) => ({
+        path: issue.path.map(String).join('.'),
+        message: issue.message,
+      })),
+    );
+  };
+
+  const schedules = Object.entries(input.schedules ?? {}).map(([name, def]) =>
+    resolveSchedule(name, def, lookup, parseArgs),
+  );
+
+  return {
+    categories,
+    schedules,
+    tasks,
+    task: lookup,
+    category(name) {
+      const found = categories.find((c) => c.name === name);
+      if (!found) {
+        throw new CatalogError(
+          `unknown category '${name}'; the catalog declares: ${categories.map((c) => c.name).join(', ')}`,
+        );
+      }
+      return found;
+    },
+    tiersOf(category) {
+      const used = new Set([...tasks.values()].filter((t) => t.category === category).map((t) => t.tier));
+      return TIERS.filter((t) => used.has(t));
+    },
+    parseArgs,
+  };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function validateCategoryOptions(name: string, o: Required<CategoryOptions>): void {
+  const checks: [keyof CategoryOptions, number, number][] = [
+    ['timeoutSeconds', 1, 900],
+    ['memoryMb', 128, 10_240],
+    ['maxReceiveCount', 1, 1000],
+    ['batchSize', 1, 10],
+  ];
+  for (const [key, min, max] of checks) {
+    const value = o[key];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new CatalogError(`category '${name}': ${key} (${value}) must be a whole number from ${min} to ${max}`);
+    }
+  }
+}
+
+function resolveSchedule(
+  name: string,
+  def: ScheduleDefinition,
+  lookup: (name: string) => TaskDefinition,
+  parseArgs: (task: string, args: unknown) => unknown,
+): ResolvedSchedule {
+  if (!SCHEDULE_NAME.test(name)) {
+    throw new CatalogError(`schedule name '${name}' must match ${SCHEDULE_NAME}`);
+  }
+  try {
+    lookup(def.task);
+    parseArgs(def.task, def.args);
+  } catch (error) {
+    throw new CatalogError(`schedule '${name}': ${(error as Error).message}`, { cause: error });
+  }
+  const { expression, timezone } = scheduleExpression(name, def.every);
+  return { ...def, name, expression, timezone };
+}
+
+function scheduleExpression(
+  name: string,
+  every: ScheduleExpression,
+): { expression: string; timezone: string } {
+  if ('rate' in every) {
+    const match = RATE.exec(every.rate);
+    if (!match || Number(match[1]) < 1) {
+      throw new CatalogError(
+        `schedule '${name}': rate '${every.rate}' must be '<n> minute(s)|hour(s)|day(s)' with n >= 1`,
+      );
+    }
+    const n = Number(match[1]);
+    const unit = match[2]?.replace(/s$/, '') ?? 'minute';
+    return { expression: `rate(${n} ${n === 1 ? unit : `${unit}s`})`, timezone: 'UTC' };
+  }
+  const fields = every.cron.trim().split(/\s+/);
+  if (fields.length !== 6) {
+    throw new CatalogError(
+      `schedule '${name}': cron '${every.cron}' must have 6 fields (minutes hours day-of-month month day-of-week year)`,
+    );
+  }
+  const timezone = every.timezone ?? 'UTC';
+  if (!isTimeZone(timezone)) {
+    throw new CatalogError(`schedule '${name}': '${timezone}' is not an IANA time zone`);
+  }
+  return { expression: `cron(${fields.join(' ')})`, timezone };
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { TIERS, type Tier } from '../catalog/types.js';
+import { LovageError } from '../errors.js';
+
+/** Version of the envelope this code writes; the runtime rejects any other. */
+export const ENVELOPE_VERSION = 1;
+
+/** SQS message attribute names, so tools can read a queue without parsing bodies. */
+export const MESSAGE_ATTRIBUTES = {
+  taskName: 'lovage-task',
+  taskId: 'lovage-id',
+} as const;
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:@+=-]{0,199}$/;
+const isoTime = z.iso.datetime({ offset: true });
+
+/**
+ * The SQS message body of a task: a versioned JSON document that any AWS SDK
+ * can write (the README documents it field by field).
+ */
+export const envelopeSchema = z
+  .object({
+    v: z.literal(ENVELOPE_VERSION),
+    id: z.string().regex(ID, 'must be 1-200 characters of letters, digits and ._:@+=-'),
+    task: z.string().min(1),
+    args: z.unknown(),
+    tier: z.enum(TIERS),
+    attempt: z.number().int().min(1).default(1),
+    eta: isoTime.optional(),
+    expires: isoTime.optional(),
+    correlationId: z.string().max(200).optional(),
+    parentId: z.string().max(200).optional(),
+    rootId: z.string().max(200).optional(),
+    createdAt: isoTime,
+    source: z.string().max(200).default('unknown'),
+  })
+  .strict();
+
+export type Envelope = z.output<typeof envelopeSchema>;
+export type EnvelopeInput = z.input<typeof envelopeSchema>;
+
+/** A message body that is not a valid envelope; never retried, sent to the DLQ with this reason. */
+export class EnvelopeError extends LovageError {
+  /** The task id, when the body was readable enough to have one. */
+  readonly taskId: string | undefined;
+  readonly taskName: string | undefined;
+
+  constructor(message: string, context: { taskId?: string; taskName?: string } = {}) {
+    super(message);
+    this.name = 'EnvelopeError';
+    this.taskId = context.taskId;
+    this.taskName = context.taskName;
+  }
+}
+
+/**
+ * EventBridge Scheduler replaces these placeholders in a schedule's input on
+ * every tick; the beat derives a tick's task id from the scheduled time so
+ * that a retried tick keeps its id and runs once.
+ */
+export const SCHEDULED_TIME_PLACEHOLDER = '<aws.scheduler.scheduled-time>';
+
+export interface NewEnvelope {
+  readonly id: string;
+  readonly task: string;
+  readonly args: unknown;
+  readonly tier: Tier;
+  readonly source: string;
+  readonly createdAt?: string;
+  readonly eta?: string;
+  readonly expires?: string;
+  readonly correlationId?: string;
+  readonly parentId?: string;
+  readonly rootId?: string;
+}
+
+/** Builds a first-attempt envelope. */
+export function createEnvelope(input: NewEnvelope): Envelope {
+  return envelopeSchema.parse({
+    v: ENVELOPE_VERSION,
+    attempt: 1,
+    createdAt: new Date().toISOString(),
+    ...input,
+  });
+}
+
+/**
+ * Parses an SQS body into an envelope. `fallbackId` replaces a scheduler
+ * placeholder that was left unsubstituted (some emulators deliver the
+ * schedule input verbatim), so each tick still gets its own id.
+ */
+export function parseEnvelope(body: string, fallbackId?: string): Envelope {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch (error) {
+    throw new EnvelopeError(`body is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new EnvelopeError('body is not a JSON object');
+  }
+  const record = raw as Record<string, unknown>;
+  const context = {
+    taskId: typeof record.id === 'string' ? record.id : undefined,
+    taskName: typeof record.task === 'string' ? record.task : undefined,
+  };
+  if (record.v !== ENVELOPE_VERSION) {
+    throw new EnvelopeError(
+      `unsupported envelope version ${JSON.stringify(record.v)}; this runtime reads v${ENVELOPE_VERSION}`,
+      context,
+    );
+  }
+  for (const key of ['id', 'createdAt'] as const) {
+    const value = record[key];
+    if (typeof value === 'string' && value.includes('<aws.scheduler.')) {
+      record[key] = key === 'createdAt' ? new Date().toISOString() : value.replace(SCHEDULED_TIME_PLACEHOLDER, fallbackId ?? 'tick');
+    }
+  }
+  const parsed = envelopeSchema.safeParse(record);
+  if (!parsed.success) {
+    const detail = parsed.error.issues
+      .map((i) => `${i.path.map(String).join('.') || '(envelope)'}: ${i.message}`)
+      .join('; ');
+    throw new EnvelopeError(`invalid envelope: ${detail}`, context);
+  }
+  return parsed.data;
+}

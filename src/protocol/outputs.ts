@@ -1,0 +1,15 @@
+/**
+ * CloudFormation outputs of the stack; the client and CLI configure
+ * themselves from these, so a service needs only the stack name and region.
+ */
+export const STACK_OUTPUTS = {
+  tableName: 'TaskTableName',
+  /** JSON: `"<category>/<tier>"` -> `{ url, dlq }`. */
+  queues: 'TierQueues',
+  scheduleGroup: 'ScheduleGroupName',
+  dashboardName: 'DashboardName',
+  alertTopicArn: 'AlertTopicArn',
+} as const;
+
+/** Stack name used when none is given. */
+export const DEFAULT_STACK_NAME = 'Lovage';

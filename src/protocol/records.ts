@@ -1,0 +1,82 @@
+/**
+ * Layout of the task table, shared by the runtime (writer) and the client
+ * (reader). One item per task under `TASK#<id>`; the two GSIs serve "recent
+ * tasks by name" and "tasks in a state", each sharded so that a busy task
+ * name or a burst of failures never lands on one partition.
+ */
+
+/** Task states, as in Celery. PENDING means "no record yet" or "scheduled". */
+export const STATES = [
+  'PENDING',
+  'STARTED',
+  'PROGRESS',
+  'RETRY',
+  'SUCCESS',
+  'FAILURE',
+  'REVOKED',
+  'EXPIRED',
+] as const;
+export type TaskState = (typeof STATES)[number];
+
+/** States after which a task never runs again. */
+export const FINISHED_STATES: readonly TaskState[] = ['SUCCESS', 'FAILURE', 'REVOKED', 'EXPIRED'];
+
+export const TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttl: 'expiresAt',
+  byName: { name: 'byName', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  byState: { name: 'byState', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+} as const;
+
+/** Write shards of each GSI partition; readers fan out over all of them. */
+export const INDEX_SHARDS = 8;
+
+export interface TaskError {
+  readonly type: string;
+  readonly message: string;
+}
+
+/** The task item as stored (without key attributes). */
+export interface TaskRecord {
+  readonly id: string;
+  readonly task: string;
+  readonly state: TaskState;
+  readonly tier: string;
+  readonly attempt: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly result?: unknown;
+  readonly error?: TaskError;
+  readonly correlationId?: string;
+  readonly source?: string;
+}
+
+export function taskKey(id: string): { pk: string; sk: string } {
+  return { pk: `TASK#${id}`, sk: 'TASK' };
+}
+
+/** Stable shard of a task id (FNV-1a), so every writer and reader agrees. */
+export function shardOf(id: string, shards = INDEX_SHARDS): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    hash ^= id.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % shards;
+}
+
+/** GSI key attributes of a task item in `state`, written with every state change. */
+export function indexKeys(
+  record: Pick<TaskRecord, 'id' | 'task' | 'state' | 'createdAt' | 'updatedAt'>,
+): Record<string, string> {
+  const shard = shardOf(record.id);
+  return {
+    gsi1pk: `NAME#${record.task}#${shard}`,
+    gsi1sk: `${record.createdAt}#${record.id}`,
+    gsi2pk: `STATE#${record.state}#${shard}`,
+    gsi2sk: `${record.updatedAt}#${record.id}`,
+  };
+}

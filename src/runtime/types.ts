@@ -1,0 +1,33 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { z } from 'zod';
+import type { Catalog, CategoryInput } from '../catalog/index.js';
+
+/** What a task handler gets besides its payload. */
+export interface TaskContext {
+  /** The task id (stable across retries and duplicate deliveries). */
+  readonly id: string;
+  readonly task: string;
+  /** 1 on the first run. */
+  readonly attempt: number;
+  readonly correlationId: string | undefined;
+  /** Aborted when the task must stop (soft time limit, revoke). */
+  readonly signal: AbortSignal;
+  /** Logger with the task id, name, attempt and correlation id on every line. */
+  readonly logger: Logger;
+}
+
+/** A task's code: typed payload in, JSON-serialisable result out. */
+export type TaskHandler<Args = unknown, Result = unknown> = (
+  args: Args,
+  ctx: TaskContext,
+) => Promise<Result>;
+
+type CategoriesOf<K> = K extends Catalog<infer C> ? C : never;
+type TasksOf<C, Cat extends keyof C> = C[Cat] extends CategoryInput<infer T> ? T : never;
+
+/** One handler per task of category `Cat`, each typed by its task's schema. */
+export type TaskHandlers<K extends Catalog, Cat extends keyof CategoriesOf<K> & string> = {
+  [N in keyof TasksOf<CategoriesOf<K>, Cat>]: TaskHandler<
+    TasksOf<CategoriesOf<K>, Cat>[N] extends { schema: infer S extends z.ZodType } ? z.output<S> : never
+  >;
+};
