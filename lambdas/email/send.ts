@@ -1,6 +1,6 @@
-import { MessageRejected, SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { MessageRejected, type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { SendEmailArgs } from '../../src/catalog/index.js';
-import { UnrecoverableError, type TaskContext } from '../../src/runtime/index.js';
+import { type TaskContext, UnrecoverableError } from '../../src/runtime/index.js';
 
 export interface SendEmailResult {
   readonly messageId: string;

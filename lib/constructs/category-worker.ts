@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -116,7 +116,11 @@ function validateCategoryWorkerProps(props: CategoryWorkerProps, timeout: Durati
   for (const { tier, queue } of props.queues.tiers) {
     const vt = queue.node.defaultChild as { visibilityTimeout?: number } | undefined;
     const seconds = vt?.visibilityTimeout;
-    if (seconds !== undefined && !Token.isUnresolved(seconds) && seconds < 6 * timeout.toSeconds()) {
+    if (
+      seconds !== undefined &&
+      !Token.isUnresolved(seconds) &&
+      seconds < 6 * timeout.toSeconds()
+    ) {
       throw new Error(
         `${props.category.name}/${tier}: visibilityTimeout (${seconds} s) must be at least 6 x function timeout (${timeout.toSeconds()} s)`,
       );

@@ -63,7 +63,9 @@ export class Operations extends Construct {
     };
 
     for (const { name, queues, worker } of props.categories) {
-      this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: `## ${name}`, width: 24, height: 1 }));
+      this.dashboard.addWidgets(
+        new cloudwatch.TextWidget({ markdown: `## ${name}`, width: 24, height: 1 }),
+      );
       for (const { tier } of queues.tiers) {
         this.dashboard.addWidgets(
           new cloudwatch.GraphWidget({
@@ -100,7 +102,10 @@ export class Operations extends Construct {
     for (const [label, queue] of Object.entries(props.extraDeadLetterQueues ?? {})) {
       alarmOnDlq(
         label,
-        queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        queue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
       );
     }
     this.alarms = alarms;

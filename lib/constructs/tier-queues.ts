@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Tier } from '../../src/catalog/index.js';
@@ -114,7 +114,10 @@ function validateTierQueuesProps(
   if (props.tiers.length === 0) {
     throw new Error(`TierQueues '${props.category}': tiers must name at least one tier`);
   }
-  if (!Token.isUnresolved(retentionPeriod.toSeconds()) && retentionPeriod.toSeconds() > MAX_RETENTION.toSeconds()) {
+  if (
+    !Token.isUnresolved(retentionPeriod.toSeconds()) &&
+    retentionPeriod.toSeconds() > MAX_RETENTION.toSeconds()
+  ) {
     throw new Error(
       `retentionPeriod (${retentionPeriod.toSeconds()} s) must be at most the DLQ's retention (${MAX_RETENTION.toSeconds()} s), or redriven messages could expire first`,
     );

@@ -5,9 +5,9 @@ import {
   type CategoryOptions,
   type ScheduleDefinition,
   type ScheduleExpression,
-  TIERS,
   type TaskDefinition,
   type TaskOptions,
+  TIERS,
   type Tier,
 } from './types.js';
 
@@ -130,7 +130,9 @@ export function defineCatalog<const C extends CategoriesInput>(input: CatalogInp
       }
       const tier = opts.tier ?? TASK_DEFAULTS.tier;
       if (!TIERS.includes(tier)) {
-        throw new CatalogError(`task '${taskName}': tier '${tier}' is not one of ${TIERS.join(', ')}`);
+        throw new CatalogError(
+          `task '${taskName}': tier '${tier}' is not one of ${TIERS.join(', ')}`,
+        );
       }
       const resultTtlSeconds = opts.resultTtlSeconds ?? TASK_DEFAULTS.resultTtlSeconds;
       if (!Number.isInteger(resultTtlSeconds) || resultTtlSeconds < 60) {
@@ -180,7 +182,9 @@ export function defineCatalog<const C extends CategoriesInput>(input: CatalogInp
       return found;
     },
     tiersOf(category) {
-      const used = new Set([...tasks.values()].filter((t) => t.category === category).map((t) => t.tier));
+      const used = new Set(
+        [...tasks.values()].filter((t) => t.category === category).map((t) => t.tier),
+      );
       return TIERS.filter((t) => used.has(t));
     },
     parseArgs,
@@ -201,7 +205,9 @@ function validateCategoryOptions(name: string, o: Required<CategoryOptions>): vo
   for (const [key, min, max] of checks) {
     const value = o[key];
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw new CatalogError(`category '${name}': ${key} (${value}) must be a whole number from ${min} to ${max}`);
+      throw new CatalogError(
+        `category '${name}': ${key} (${value}) must be a whole number from ${min} to ${max}`,
+      );
     }
   }
 }

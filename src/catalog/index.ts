@@ -1,4 +1,4 @@
-export { catalog, CheckQuotaArgs, type LovageCatalog, SendEmailArgs } from './catalog.js';
+export { CheckQuotaArgs, catalog, type LovageCatalog, SendEmailArgs } from './catalog.js';
 export {
   CATEGORY_DEFAULTS,
   type Catalog,
@@ -11,14 +11,19 @@ export {
   type TaskNamesOf,
   task,
 } from './define.js';
-export { CatalogError, type PayloadIssue, PayloadValidationError, UnknownTaskError } from './errors.js';
+export {
+  CatalogError,
+  type PayloadIssue,
+  PayloadValidationError,
+  UnknownTaskError,
+} from './errors.js';
 export {
   type CategoryDefinition,
   type CategoryOptions,
   type ScheduleDefinition,
   type ScheduleExpression,
-  TIERS,
   type TaskDefinition,
   type TaskOptions,
+  TIERS,
   type Tier,
 } from './types.js';

@@ -57,8 +57,9 @@ export interface CategoryOptions {
   readonly batchSize?: number;
 }
 
-export interface CategoryDefinition<T extends Record<string, TaskOptions> = Record<string, TaskOptions>>
-  extends Required<CategoryOptions> {
+export interface CategoryDefinition<
+  T extends Record<string, TaskOptions> = Record<string, TaskOptions>,
+> extends Required<CategoryOptions> {
   readonly name: string;
   readonly tasks: T;
 }

@@ -113,7 +113,10 @@ export function parseEnvelope(body: string, fallbackId?: string): Envelope {
   for (const key of ['id', 'createdAt'] as const) {
     const value = record[key];
     if (typeof value === 'string' && value.includes('<aws.scheduler.')) {
-      record[key] = key === 'createdAt' ? new Date().toISOString() : value.replace(SCHEDULED_TIME_PLACEHOLDER, fallbackId ?? 'tick');
+      record[key] =
+        key === 'createdAt'
+          ? new Date().toISOString()
+          : value.replace(SCHEDULED_TIME_PLACEHOLDER, fallbackId ?? 'tick');
     }
   }
   const parsed = envelopeSchema.safeParse(record);

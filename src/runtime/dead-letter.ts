@@ -1,4 +1,8 @@
-import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  type MessageAttributeValue,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { MESSAGE_ATTRIBUTES } from '../protocol/envelope.js';
 import type { TaskError } from '../protocol/records.js';
 
@@ -22,19 +26,32 @@ export interface DeadLetter {
 const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
 
 /** Puts a message that will never succeed into its tier's DLQ, with the reason. */
-export async function sendToDeadLetter(sqs: SQSClient, queueUrl: string, letter: DeadLetter): Promise<void> {
+export async function sendToDeadLetter(
+  sqs: SQSClient,
+  queueUrl: string,
+  letter: DeadLetter,
+): Promise<void> {
   const attributes: Record<string, MessageAttributeValue> = {
     [DEAD_LETTER_ATTRIBUTES.errorType]: text(letter.error.type),
     // Attribute values count toward the 256 KiB message limit; the full text is in the task record.
-    [DEAD_LETTER_ATTRIBUTES.errorMessage]: text(letter.error.message.slice(0, 1024) || '(no message)'),
+    [DEAD_LETTER_ATTRIBUTES.errorMessage]: text(
+      letter.error.message.slice(0, 1024) || '(no message)',
+    ),
     [DEAD_LETTER_ATTRIBUTES.failedAt]: text(new Date().toISOString()),
   };
   if (letter.taskId) attributes[MESSAGE_ATTRIBUTES.taskId] = text(letter.taskId);
   if (letter.taskName) attributes[MESSAGE_ATTRIBUTES.taskName] = text(letter.taskName);
   if (letter.attempts !== undefined) {
-    attributes[DEAD_LETTER_ATTRIBUTES.attempts] = { DataType: 'Number', StringValue: String(letter.attempts) };
+    attributes[DEAD_LETTER_ATTRIBUTES.attempts] = {
+      DataType: 'Number',
+      StringValue: String(letter.attempts),
+    };
   }
   await sqs.send(
-    new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: letter.body, MessageAttributes: attributes }),
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: letter.body,
+      MessageAttributes: attributes,
+    }),
   );
 }

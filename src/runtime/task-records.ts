@@ -1,5 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Envelope } from '../protocol/envelope.js';
 import {
   FINISHED_STATES,
@@ -35,7 +40,12 @@ export class TaskRecords {
    * time limit has certainly passed. A record in STARTED whose lease ran out
    * belongs to a crashed or timed-out run and may be taken over.
    */
-  async claim(envelope: Envelope, leaseMs: number, ttlSeconds: number, now = Date.now()): Promise<Claim> {
+  async claim(
+    envelope: Envelope,
+    leaseMs: number,
+    ttlSeconds: number,
+    now = Date.now(),
+  ): Promise<Claim> {
     const at = new Date(now).toISOString();
     const item = {
       id: envelope.id,
@@ -104,12 +114,24 @@ export class TaskRecords {
     now = Date.now(),
   ): Promise<void> {
     const at = new Date(now).toISOString();
-    const item = { ...record, state: 'FAILURE' as const, attempt: 1, updatedAt: at, finishedAt: at, error };
+    const item = {
+      ...record,
+      state: 'FAILURE' as const,
+      attempt: 1,
+      updatedAt: at,
+      finishedAt: at,
+      error,
+    };
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...taskKey(record.id), ...indexKeys(item), ...item, expiresAt: epochSeconds(now) + ttlSeconds },
+          Item: {
+            ...taskKey(record.id),
+            ...indexKeys(item),
+            ...item,
+            expiresAt: epochSeconds(now) + ttlSeconds,
+          },
           ConditionExpression: 'attribute_not_exists(pk) OR NOT (#state IN (:success, :failure))',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':success': 'SUCCESS', ':failure': 'FAILURE' },

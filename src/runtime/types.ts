@@ -28,6 +28,8 @@ type TasksOf<C, Cat extends keyof C> = C[Cat] extends CategoryInput<infer T> ? T
 /** One handler per task of category `Cat`, each typed by its task's schema. */
 export type TaskHandlers<K extends Catalog, Cat extends keyof CategoriesOf<K> & string> = {
   [N in keyof TasksOf<CategoriesOf<K>, Cat>]: TaskHandler<
-    TasksOf<CategoriesOf<K>, Cat>[N] extends { schema: infer S extends z.ZodType } ? z.output<S> : never
+    TasksOf<CategoriesOf<K>, Cat>[N] extends { schema: infer S extends z.ZodType }
+      ? z.output<S>
+      : never
   >;
 };

@@ -21,7 +21,10 @@ export interface WorkerDependencies {
   readonly deadLetterQueues: ReadonlyMap<string, string>;
 }
 
-export type WorkerHandler = (event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse>;
+export type WorkerHandler = (
+  event: SQSEvent,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+) => Promise<SQSBatchResponse>;
 
 /** How long a record of a message that never became a task is kept. */
 const REJECT_TTL_SECONDS = 7 * 86_400;
@@ -39,7 +42,10 @@ const LEASE_MARGIN_MS = 5_000;
  *   'email.check_quota': checkQuota,
  * });
  */
-export function createWorker<K extends Catalog, Cat extends keyof NonNullable<K['__categories']> & string>(
+export function createWorker<
+  K extends Catalog,
+  Cat extends keyof NonNullable<K['__categories']> & string,
+>(
   catalog: K,
   category: Cat,
   handlers: TaskHandlers<K, Cat>,
@@ -53,11 +59,14 @@ export function createWorker<K extends Catalog, Cat extends keyof NonNullable<K[
     deps ??= dependenciesFromEnvironment();
     const resolved = deps;
     const settled = await Promise.allSettled(
-      event.Records.map((record) => processRecord(record, { catalog, category, table, deps: resolved, context })),
+      event.Records.map((record) =>
+        processRecord(record, { catalog, category, table, deps: resolved, context }),
+      ),
     );
     const batchItemFailures = settled.flatMap((outcome, i) => {
       const record = event.Records[i] as SQSRecord;
-      if (outcome.status === 'fulfilled') return outcome.value === 'retry' ? [{ itemIdentifier: record.messageId }] : [];
+      if (outcome.status === 'fulfilled')
+        return outcome.value === 'retry' ? [{ itemIdentifier: record.messageId }] : [];
       resolved.logger.error('record left on the queue for another delivery', {
         messageId: record.messageId,
         error: outcome.reason as Error,
@@ -103,11 +112,16 @@ async function processRecord(record: SQSRecord, scope: RecordScope): Promise<'do
   const leaseMs = scope.context.getRemainingTimeInMillis() + LEASE_MARGIN_MS;
   const claim = await deps.records.claim(envelope, leaseMs, definition.resultTtlSeconds);
   if (claim.kind === 'finished') {
-    logger.info('duplicate delivery of a finished task acknowledged without running', { state: claim.state });
+    logger.info('duplicate delivery of a finished task acknowledged without running', {
+      state: claim.state,
+    });
     return 'done';
   }
   if (claim.kind === 'running') {
-    const waitSeconds = Math.min(43_200, Math.max(1, Math.ceil((claim.leaseUntil - Date.now()) / 1000)));
+    const waitSeconds = Math.min(
+      43_200,
+      Math.max(1, Math.ceil((claim.leaseUntil - Date.now()) / 1000)),
+    );
     logger.info('task is running in another delivery; deferred', { retryInSeconds: waitSeconds });
     await deps.sqs.send(
       new ChangeMessageVisibilityCommand({
@@ -154,12 +168,25 @@ async function processRecord(record: SQSRecord, scope: RecordScope): Promise<'do
 async function rejectMessage(record: SQSRecord, caught: Error, scope: RecordScope): Promise<void> {
   const { deps } = scope;
   const error = toTaskError(caught);
-  const known = caught instanceof EnvelopeError ? { id: caught.taskId, task: caught.taskName } : peek(record.body);
-  deps.logger.error('message rejected before running', { messageId: record.messageId, taskId: known.id, error: caught });
+  const known =
+    caught instanceof EnvelopeError
+      ? { id: caught.taskId, task: caught.taskName }
+      : peek(record.body);
+  deps.logger.error('message rejected before running', {
+    messageId: record.messageId,
+    taskId: known.id,
+    error: caught,
+  });
   if (known.id) {
     const now = new Date().toISOString();
     await deps.records.rejectUnstarted(
-      { id: known.id, task: known.task ?? 'unknown', tier: 'unknown', createdAt: now, source: 'unknown' },
+      {
+        id: known.id,
+        task: known.task ?? 'unknown',
+        tier: 'unknown',
+        createdAt: now,
+        source: 'unknown',
+      },
       error,
       REJECT_TTL_SECONDS,
     );
@@ -207,10 +234,13 @@ function queueUrlOf(arn: string): string {
 
 function dependenciesFromEnvironment(): WorkerDependencies {
   const tableName = requireEnv(WORKER_ENV.table);
-  const pairs = JSON.parse(requireEnv(WORKER_ENV.deadLetterQueues)) as { queue: string; dlq: string }[];
+  const pairs = JSON.parse(requireEnv(WORKER_ENV.deadLetterQueues)) as {
+    queue: string;
+    dlq: string;
+  }[];
   return {
     records: new TaskRecords(DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName),
-    sqs: new SQSClient({}),
+    sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
     logger: new Logger(),
     deadLetterQueues: new Map(pairs.map((p) => [p.queue, p.dlq])),
   };
@@ -218,6 +248,7 @@ function dependenciesFromEnvironment(): WorkerDependencies {
 
 function requireEnv(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set; the stack sets it on every worker`);
+  if (!value)
+    throw new Error(`environment variable ${name} is not set; the stack sets it on every worker`);
   return value;
 }

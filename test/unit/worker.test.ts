@@ -1,0 +1,199 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { SQSRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { catalog } from '../../src/catalog/index.js';
+import { createWorker, TaskRecords, UnrecoverableError } from '../../src/runtime/index.js';
+
+const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:email-high';
+const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/email-high-dlq';
+const db = mockClient(DynamoDBDocumentClient);
+const sqsMock = mockClient(SQSClient);
+const context = { getRemainingTimeInMillis: () => 30_000 };
+
+const sendArgs = { from: 'a@example.com', to: ['b@example.com'], subject: 's', text: 't' };
+const envelope = (over: Record<string, unknown> = {}) => ({
+  v: 1,
+  id: 'id-1',
+  task: 'email.send',
+  args: sendArgs,
+  tier: 'high',
+  attempt: 1,
+  createdAt: '2026-11-23T10:00:00.000Z',
+  source: 'test',
+  ...over,
+});
+const record = (body: unknown, messageId = 'm-1'): SQSRecord =>
+  ({
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    eventSourceARN: QUEUE_ARN,
+  }) as SQSRecord;
+
+function worker(
+  handlers: Partial<Record<'email.send' | 'email.check_quota', () => Promise<unknown>>> = {},
+) {
+  const logger = new Logger({ logLevel: 'SILENT' });
+  return createWorker(
+    catalog,
+    'email',
+    {
+      'email.send': handlers['email.send'] ?? (async () => ({ messageId: 'ses-1', recipients: 1 })),
+      'email.check_quota': handlers['email.check_quota'] ?? (async () => ({})),
+    },
+    {
+      records: new TaskRecords(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'tasks'),
+      sqs: new SQSClient({ region: 'us-east-1' }),
+      logger,
+      deadLetterQueues: new Map([[QUEUE_ARN, DLQ_URL]]),
+    },
+  );
+}
+
+const conditionFailed = () => new ConditionalCheckFailedException({ message: 'no', $metadata: {} });
+
+beforeEach(() => {
+  db.reset();
+  sqsMock.reset();
+  db.on(PutCommand).resolves({});
+  db.on(UpdateCommand).resolves({});
+  sqsMock.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
+});
+
+describe('createWorker', () => {
+  it('claims, runs and records SUCCESS with two writes', async () => {
+    const run = vi.fn(async () => ({ messageId: 'ses-1', recipients: 1 }));
+    const out = await worker({ 'email.send': run })({ Records: [record(envelope())] }, context);
+    expect(out.batchItemFailures).toEqual([]);
+    expect(run).toHaveBeenCalledWith(sendArgs, expect.objectContaining({ id: 'id-1', attempt: 1 }));
+    const put = db.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(put?.Item).toMatchObject({
+      pk: 'TASK#id-1',
+      state: 'STARTED',
+      gsi2pk: expect.stringMatching(/^STATE#STARTED#/),
+    });
+    const update = db.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update?.ExpressionAttributeValues).toMatchObject({
+      ':state': 'SUCCESS',
+      ':result': { messageId: 'ses-1', recipients: 1 },
+    });
+    expect(db.calls()).toHaveLength(2);
+  });
+
+  it('records FAILURE and dead-letters the envelope with the reason when the task throws', async () => {
+    const out = await worker({
+      'email.send': async () => {
+        throw new UnrecoverableError('SES rejected the message: not verified');
+      },
+    })({ Records: [record(envelope())] }, context);
+    expect(out.batchItemFailures).toEqual([]);
+    expect(
+      db.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues,
+    ).toMatchObject({
+      ':state': 'FAILURE',
+      ':error': { type: 'UnrecoverableError', message: 'SES rejected the message: not verified' },
+    });
+    const dlq = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    expect(dlq?.QueueUrl).toBe(DLQ_URL);
+    expect(JSON.parse(dlq?.MessageBody ?? '')).toEqual(envelope());
+    expect(dlq?.MessageAttributes?.['lovage-error-type']?.StringValue).toBe('UnrecoverableError');
+    expect(dlq?.MessageAttributes?.['lovage-id']?.StringValue).toBe('id-1');
+  });
+
+  it('acknowledges a duplicate of a finished task without running it', async () => {
+    db.on(PutCommand).rejects(conditionFailed());
+    db.on(GetCommand).resolves({ Item: { id: 'id-1', state: 'SUCCESS' } });
+    const run = vi.fn();
+    const out = await worker({ 'email.send': run })({ Records: [record(envelope())] }, context);
+    expect(run).not.toHaveBeenCalled();
+    expect(out.batchItemFailures).toEqual([]);
+    expect(db.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('defers a duplicate of a running task until its lease ends, never running it in parallel', async () => {
+    db.on(PutCommand).rejects(conditionFailed());
+    db.on(GetCommand).resolves({
+      Item: { id: 'id-1', state: 'STARTED', leaseUntil: Date.now() + 20_000 },
+    });
+    sqsMock.on(ChangeMessageVisibilityCommand).resolves({});
+    const run = vi.fn();
+    const out = await worker({ 'email.send': run })({ Records: [record(envelope())] }, context);
+    expect(run).not.toHaveBeenCalled();
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+    const visibility = sqsMock.commandCalls(ChangeMessageVisibilityCommand)[0]?.args[0].input
+      .VisibilityTimeout;
+    expect(visibility).toBeGreaterThanOrEqual(19);
+    expect(visibility).toBeLessThanOrEqual(21);
+  });
+
+  it.each([
+    ['a body that is not JSON', '{nope', 'EnvelopeError', /body is not JSON/],
+    [
+      'another envelope version',
+      envelope({ v: 9 }),
+      'EnvelopeError',
+      /unsupported envelope version 9/,
+    ],
+    [
+      'an unknown task',
+      envelope({ task: 'email.nope' }),
+      'UnknownTaskError',
+      /unknown task 'email.nope'/,
+    ],
+    [
+      'a payload that fails its schema',
+      envelope({ args: { to: 'x' } }),
+      'PayloadValidationError',
+      /invalid payload for task 'email.send'/,
+    ],
+  ])('dead-letters %s with the reason and never runs it', async (_label, body, type, message) => {
+    const run = vi.fn();
+    const out = await worker({ 'email.send': run })({ Records: [record(body)] }, context);
+    expect(run).not.toHaveBeenCalled();
+    expect(out.batchItemFailures).toEqual([]);
+    const dlq = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    expect(dlq?.MessageAttributes?.['lovage-error-type']?.StringValue).toBe(type);
+    expect(dlq?.MessageAttributes?.['lovage-error-message']?.StringValue).toMatch(message);
+  });
+
+  it('records FAILURE for a rejected message that carries an id', async () => {
+    await worker()({ Records: [record(envelope({ args: {} }))] }, context);
+    expect(db.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
+      pk: 'TASK#id-1',
+      state: 'FAILURE',
+      error: { type: 'PayloadValidationError' },
+    });
+  });
+
+  it('keeps one bad record from failing its neighbours', async () => {
+    const records = [
+      record(envelope({ id: 'a' }), 'm-a'),
+      record('garbage', 'm-bad'),
+      record(envelope({ id: 'c' }), 'm-c'),
+    ];
+    const out = await worker()({ Records: records }, context);
+    expect(out.batchItemFailures).toEqual([]);
+    expect(
+      db
+        .commandCalls(UpdateCommand)
+        .map((c) => c.args[0].input.Key?.pk)
+        .sort(),
+    ).toEqual(['TASK#a', 'TASK#c']);
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
+  });
+
+  it('leaves a record on the queue when the table cannot be written', async () => {
+    db.on(PutCommand).rejects(new Error('throttled'));
+    const out = await worker()({ Records: [record(envelope())] }, context);
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+  });
+});
