@@ -6,7 +6,9 @@ import type { Catalog } from '../src/catalog/index.js';
 import { STACK_OUTPUTS } from '../src/protocol/outputs.js';
 import { Beat } from './constructs/beat.js';
 import { CategoryWorker } from './constructs/category-worker.js';
+import { Delays } from './constructs/delays.js';
 import { Operations } from './constructs/operations.js';
+import { TaskEvents } from './constructs/task-events.js';
 import { TaskStore } from './constructs/task-store.js';
 import { TierQueues } from './constructs/tier-queues.js';
 
@@ -35,6 +37,8 @@ export class TaskSystemStack extends Stack {
     const removalPolicy = props.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     const store = new TaskStore(this, 'Store', { removalPolicy });
+    const delays = new Delays(this, 'Delays', { removalPolicy });
+    const events = new TaskEvents(this, 'Events');
     const categories = catalog.categories.map((category) => {
       const queues = new TierQueues(this, `${category.name}-queues`, {
         category: category.name,
@@ -47,6 +51,8 @@ export class TaskSystemStack extends Stack {
         category,
         queues,
         store,
+        delays,
+        events,
         entry: `${PROJECT_ROOT}lambdas/${category.name}/index.ts`,
         depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
         removalPolicy,
@@ -88,6 +94,11 @@ export class TaskSystemStack extends Stack {
       ),
     });
     new CfnOutput(this, STACK_OUTPUTS.scheduleGroup, { value: beat.group.scheduleGroupName });
+    new CfnOutput(this, STACK_OUTPUTS.delayScheduleGroup, {
+      value: delays.group.scheduleGroupName,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.delayRoleArn, { value: delays.deliveryRole.roleArn });
+    new CfnOutput(this, STACK_OUTPUTS.eventBusName, { value: events.bus.eventBusName });
     new CfnOutput(this, STACK_OUTPUTS.dashboardName, { value: operations.dashboard.dashboardName });
     new CfnOutput(this, STACK_OUTPUTS.alertTopicArn, { value: operations.alertTopic.topicArn });
   }

@@ -7,6 +7,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { CategoryDefinition, Tier } from '../../src/catalog/index.js';
 import { WORKER_ENV } from '../../src/protocol/env.js';
+import type { Delays } from './delays.js';
+import type { TaskEvents } from './task-events.js';
 import type { TaskStore } from './task-store.js';
 import type { TierQueues } from './tier-queues.js';
 
@@ -22,6 +24,10 @@ export interface CategoryWorkerProps {
   readonly category: CategoryDefinition;
   readonly queues: TierQueues;
   readonly store: TaskStore;
+  /** Where retries and ETAs beyond 900 s are scheduled. */
+  readonly delays: Delays;
+  /** Where lifecycle events are published. */
+  readonly events: TaskEvents;
   /** Handler source file (bundled with esbuild, AWS SDK included). */
   readonly entry: string;
   /** Lock file esbuild resolves dependencies against. */
@@ -44,7 +50,7 @@ export class CategoryWorker extends Construct {
 
   constructor(scope: Construct, id: string, props: CategoryWorkerProps) {
     super(scope, id);
-    const { category, queues, store } = props;
+    const { category, queues, store, delays, events } = props;
     const timeout = Duration.seconds(category.timeoutSeconds);
     validateCategoryWorkerProps(props, timeout);
 
@@ -68,6 +74,12 @@ export class CategoryWorker extends Construct {
         [WORKER_ENV.deadLetterQueues]: Stack.of(this).toJsonString(
           queues.tiers.map((t) => ({ queue: t.queue.queueArn, dlq: t.deadLetterQueue.queueUrl })),
         ),
+        [WORKER_ENV.queues]: Stack.of(this).toJsonString(
+          queues.tiers.map((t) => ({ tier: t.tier, arn: t.queue.queueArn, url: t.queue.queueUrl })),
+        ),
+        [WORKER_ENV.eventBus]: events.bus.eventBusName,
+        [WORKER_ENV.delayScheduleGroup]: delays.group.scheduleGroupName,
+        [WORKER_ENV.delayRoleArn]: delays.deliveryRole.roleArn,
         POWERTOOLS_SERVICE_NAME: `lovage-${category.name}`,
         POWERTOOLS_METRICS_NAMESPACE: 'Lovage',
         NODE_OPTIONS: '--enable-source-maps',
@@ -89,10 +101,15 @@ export class CategoryWorker extends Construct {
           maxConcurrency: props.tierConcurrency?.[tier] ?? DEFAULT_TIER_CONCURRENCY[tier],
         }),
       );
-      // The runtime sends permanent failures to the DLQ itself, with the reason.
+      // The runtime sends permanent failures to the DLQ itself, with the reason,
+      // and re-sends retries to the tier queues of its own category.
       deadLetterQueue.grantSendMessages(this.function);
+      queue.grantSendMessages(this.function);
+      delays.allowDeliveryTo(queue);
     }
     store.grantWriteRecords(this.function);
+    delays.grantScheduleDelays(this.function);
+    events.grantPublish(this.function);
   }
 
   metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {

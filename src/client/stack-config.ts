@@ -14,7 +14,13 @@ export interface StackConfig {
   readonly tableName: string;
   /** `"<category>/<tier>"` -> queue pair. */
   readonly queues: Readonly<Record<string, QueuePair>>;
+  /** Scheduler group of the beat. */
   readonly scheduleGroup: string;
+  /** Scheduler group of one-time schedules (delays over 900 s). */
+  readonly delayScheduleGroup: string;
+  /** Role Scheduler assumes to deliver a delayed envelope. */
+  readonly delayRoleArn: string;
+  readonly eventBusName: string;
   readonly dashboardName: string;
 }
 
@@ -59,6 +65,9 @@ export async function loadStackConfig(options: StackLookupOptions = {}): Promise
     tableName: need(STACK_OUTPUTS.tableName),
     queues: JSON.parse(need(STACK_OUTPUTS.queues)) as Record<string, QueuePair>,
     scheduleGroup: need(STACK_OUTPUTS.scheduleGroup),
+    delayScheduleGroup: need(STACK_OUTPUTS.delayScheduleGroup),
+    delayRoleArn: need(STACK_OUTPUTS.delayRoleArn),
+    eventBusName: need(STACK_OUTPUTS.eventBusName),
     dashboardName: need(STACK_OUTPUTS.dashboardName),
   };
 }

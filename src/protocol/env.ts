@@ -6,4 +6,12 @@ export const WORKER_ENV = {
   category: 'LOVAGE_CATEGORY',
   /** JSON array of `{ queue: <source queue ARN>, dlq: <its DLQ URL> }`. */
   deadLetterQueues: 'LOVAGE_DLQ_URLS',
+  /** JSON array of `{ tier, arn, url }`: this category's tier queues (retries are re-sent there). */
+  queues: 'LOVAGE_QUEUES',
+  /** Name of the stack's EventBridge bus (lifecycle events are published there). */
+  eventBus: 'LOVAGE_EVENT_BUS',
+  /** Scheduler group for one-time schedules (delays over 900 s: retries and ETAs). */
+  delayScheduleGroup: 'LOVAGE_DELAY_GROUP',
+  /** Role EventBridge Scheduler assumes to send a delayed envelope to a tier queue. */
+  delayRoleArn: 'LOVAGE_DELAY_ROLE_ARN',
 } as const;

@@ -3,6 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CategoryWorker } from '../../lib/constructs/category-worker.js';
+import { Delays } from '../../lib/constructs/delays.js';
+import { TaskEvents } from '../../lib/constructs/task-events.js';
 import { TaskStore } from '../../lib/constructs/task-store.js';
 import { TierQueues } from '../../lib/constructs/tier-queues.js';
 import { TaskSystemStack } from '../../lib/task-system-stack.js';
@@ -137,6 +139,8 @@ describe('synth-time validation', () => {
       category: small.category('math'),
       queues,
       store: new TaskStore(stack, 'S'),
+      delays: new Delays(stack, 'D'),
+      events: new TaskEvents(stack, 'E'),
       entry: 'lambdas/email/index.ts',
       depsLockFilePath: 'package-lock.json',
       ...(tierConcurrency ? { tierConcurrency } : {}),
