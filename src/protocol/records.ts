@@ -37,6 +37,28 @@ export interface TaskError {
   readonly message: string;
 }
 
+/**
+ * One transition in a task's life, appended (list_append) to the task item's
+ * `history` in the same write that changes its state, so history costs no
+ * extra writes.
+ */
+export interface HistoryEntry {
+  readonly state: TaskState;
+  readonly at: string;
+  readonly attempt: number;
+  readonly error?: TaskError;
+  /** Free text: why (e.g. "retry in 120 s", "revoked by cli"). */
+  readonly note?: string;
+}
+
+/** Latest `ctx.progress(current, total, message)` of a task in PROGRESS. */
+export interface ProgressMeta {
+  readonly current: number;
+  readonly total: number;
+  readonly message?: string;
+  readonly at: string;
+}
+
 /** The task item as stored (without key attributes). */
 export interface TaskRecord {
   readonly id: string;
@@ -52,6 +74,17 @@ export interface TaskRecord {
   readonly error?: TaskError;
   readonly correlationId?: string;
   readonly source?: string;
+  /** Every transition, oldest first. */
+  readonly history?: readonly HistoryEntry[];
+  readonly progress?: ProgressMeta;
+  /** While STARTED or PROGRESS: epoch ms after which the run is certainly dead (hard time limit passed). */
+  readonly leaseUntil?: number;
+  /** When the task may run (ETA / countdown), ISO time. */
+  readonly eta?: string;
+  /** After this ISO time the task is not run (EXPIRED). */
+  readonly expires?: string;
+  /** Name of the pending one-time schedule in the delay group, so revoke can delete it. */
+  readonly scheduleName?: string;
 }
 
 export function taskKey(id: string): { pk: string; sk: string } {
