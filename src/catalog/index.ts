@@ -1,4 +1,4 @@
-export { CheckQuotaArgs, catalog, type LovageCatalog, SendEmailArgs } from './catalog.js';
+export * from './catalog.js';
 export {
   CATEGORY_DEFAULTS,
   type Catalog,
@@ -18,8 +18,15 @@ export {
   UnknownTaskError,
 } from './errors.js';
 export {
+  type ResolvedTrigger,
+  resolveTrigger,
+  type TriggerDefinition,
+  type TriggerPattern,
+} from './triggers.js';
+export {
   type CategoryDefinition,
   type CategoryOptions,
+  type RateUnit,
   type ScheduleDefinition,
   type ScheduleExpression,
   type TaskDefinition,

@@ -7,6 +7,7 @@ import type { Catalog, TaskDefinition } from '../catalog/index.js';
 import { WORKER_ENV } from '../protocol/env.js';
 import { type Envelope, EnvelopeError, parseEnvelope } from '../protocol/envelope.js';
 import type { TaskError } from '../protocol/records.js';
+import { fanOutBeatTick } from './beat-fanout.js';
 import { sendToDeadLetter } from './dead-letter.js';
 import { WrongCategoryError } from './errors.js';
 import { TaskRecords } from './task-records.js';
@@ -100,6 +101,8 @@ async function processRecord(record: SQSRecord, scope: RecordScope): Promise<'do
     await rejectMessage(record, error as Error, scope);
     return 'done';
   }
+
+  if (await fanOutBeatTick(catalog, envelope, record.eventSourceARN, deps.sqs)) return 'done';
 
   const logger = deps.logger.createChild({
     persistentKeys: {
