@@ -7,13 +7,13 @@
 
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { LovageError } from '../src/errors.js';
-import { emulatorClientConfig } from './lib/aws.js';
 import {
   type AssemblyManifest,
   findStackArtifact,
   type StackArtifact,
-} from './lib/cfn-template.js';
+} from '../src/drift/template.js';
+import { LovageError } from '../src/errors.js';
+import { emulatorClientConfig } from './lib/aws.js';
 import { probeHealth } from './lib/emulator.js';
 import { assertLocalEndpoint, localEnv, resolveEndpoint } from './lib/endpoint.js';
 import { inputsFingerprint, outputFingerprint } from './lib/fingerprint.js';

@@ -3,7 +3,7 @@ import type {
   CreateEventSourceMappingCommandInput,
   EventSourceMappingConfiguration,
 } from '@aws-sdk/client-lambda';
-import type { CfnResource, ResolveContext } from '../cfn-template.js';
+import type { CfnResource, ResolveContext } from './template.js';
 
 /** What the emulator reports for a DynamoDB table. */
 export interface LiveTable {

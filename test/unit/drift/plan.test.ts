@@ -1,13 +1,13 @@
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
-import type { CfnTemplate } from '../../../scripts/lib/cfn-template.js';
 import {
   type Check,
   describeDrift,
   eventSourceFunctionNames,
   type LiveStack,
   planReconcile,
-} from '../../../scripts/lib/reconcile/plan.js';
+} from '../../../src/drift/plan.js';
+import type { CfnTemplate } from '../../../src/drift/template.js';
 
 const ACCOUNT = '000000000000';
 const QUEUE_URL = `http://localhost:4566/${ACCOUNT}/Lovage-Queue-1`;

@@ -4,7 +4,7 @@ import {
   parseStackArn,
   type ResolveContext,
   resolveValue,
-} from '../../../scripts/lib/cfn-template.js';
+} from '../../../src/drift/template.js';
 
 const ctx: ResolveContext = {
   region: 'us-east-1',

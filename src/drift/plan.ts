@@ -4,10 +4,11 @@
  * makes the live resource match the template. No network here; scripts/reconcile.ts reads
  * the live state and runs the fixes.
  */
-import { type CfnTemplate, type ResolveContext, resolveValue } from '../cfn-template.js';
+
 import { checkTable, TABLE_TYPES } from './dynamodb.js';
 import { checkEventSourceMapping, functionName } from './lambda.js';
 import { checkQueue } from './sqs.js';
+import { type CfnTemplate, type ResolveContext, resolveValue } from './template.js';
 import type { Check, LiveStack } from './types.js';
 
 export type {

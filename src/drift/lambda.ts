@@ -3,8 +3,8 @@
  * function and event source ARN (emulators do not always report the template's physical id).
  */
 import type { EventSourceMappingConfiguration, FunctionResponseType } from '@aws-sdk/client-lambda';
-import type { CfnResource } from '../cfn-template.js';
-import { resolveValue } from '../cfn-template.js';
+import type { CfnResource } from './template.js';
+import { resolveValue } from './template.js';
 import {
   type Check,
   canonicalJson,

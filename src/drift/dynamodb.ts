@@ -1,6 +1,6 @@
 /** Reconcile checks for DynamoDB tables (`Table` and `GlobalTable`): TTL, PITR and SSE. */
-import type { CfnResource } from '../cfn-template.js';
-import { resolveValue } from '../cfn-template.js';
+import type { CfnResource } from './template.js';
+import { resolveValue } from './template.js';
 import { type Check, isRecord, type LiveStack, missingResource } from './types.js';
 
 export const TABLE_TYPES = new Set(['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable']);

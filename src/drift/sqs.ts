@@ -1,6 +1,6 @@
 /** Reconcile checks for `AWS::SQS::Queue`: every property that is also a queue attribute. */
-import type { CfnResource } from '../cfn-template.js';
-import { resolveValue } from '../cfn-template.js';
+import type { CfnResource } from './template.js';
+import { resolveValue } from './template.js';
 import { type Check, canonicalJson, type LiveStack, missingResource } from './types.js';
 
 /** SQS queue properties whose CloudFormation name is also the queue attribute name. */
