@@ -3,16 +3,16 @@
  * before touching anything: the endpoint must be on this machine or on a
  * container network, never a real AWS account.
  */
+import { isLocalEndpoint } from '../../src/drift/local-endpoint.js';
 import { LovageError } from '../../src/errors.js';
+
+export { isLocalEndpoint, isThisMachine } from '../../src/drift/local-endpoint.js';
 
 /** The endpoint used when `AWS_ENDPOINT_URL` is unset: LocalStack's and MiniStack's port. */
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:4566';
 
 /** Region used for emulator work when neither `AWS_REGION` nor `AWS_DEFAULT_REGION` is set. */
 export const DEFAULT_REGION = 'us-east-1';
-
-/** Host names that only ever mean "an emulator on this machine or next to it". */
-const LOCAL_HOST_NAMES = new Set(['localhost', 'localstack', 'ministack', 'host.docker.internal']);
 
 /** The AWS variables cdklocal must keep; it strips every other `AWS_*` variable it is given. */
 const CDKLOCAL_ALLOWLIST = [
@@ -45,36 +45,6 @@ export class NotLocalEndpointError extends LovageError {
 export function resolveEndpoint(env: NodeJS.ProcessEnv = process.env): string {
   const raw = env.AWS_ENDPOINT_URL?.trim();
   return (raw ? raw : DEFAULT_ENDPOINT).replace(/\/+$/, '');
-}
-
-/**
- * Whether `url` names an emulator rather than an AWS account: an http(s) URL whose host is a
- * loopback address, `localhost` (or a `*.localhost` name, which RFC 6761 reserves for loopback),
- * or one of the container names `localstack`, `ministack`, `host.docker.internal`.
- * Anything else, including every `*.amazonaws.com` host, is not local.
- *
- * @example isLocalEndpoint('http://127.0.0.1:4566') // true
- * @example isLocalEndpoint('https://sqs.us-east-1.amazonaws.com') // false
- */
-export function isLocalEndpoint(url: string): boolean {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return false;
-  if (parsed.username || parsed.password) return false;
-  const host = parsed.hostname.toLowerCase().replace(/\.$/, '');
-  return (
-    LOCAL_HOST_NAMES.has(host) || host.endsWith('.localhost') || isLoopbackAddress(stripIpv6(host))
-  );
-}
-
-/** Whether the endpoint's host is this machine, so that an emulator could be started for it. */
-export function isThisMachine(url: string): boolean {
-  const host = new URL(url).hostname.toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || isLoopbackAddress(stripIpv6(host));
 }
 
 /** Throws {@link NotLocalEndpointError} unless `endpoint` is an emulator. */
@@ -118,20 +88,6 @@ export function s3Endpoint(endpoint: string): string {
   const url = new URL(endpoint);
   if (url.hostname.toLowerCase() === 'localhost') url.hostname = '127.0.0.1';
   return url.toString().replace(/\/+$/, '');
-}
-
-function stripIpv6(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-}
-
-function isLoopbackAddress(host: string): boolean {
-  if (/^127(\.\d{1,3}){3}$/.test(host)) return host.split('.').every((part) => Number(part) <= 255);
-  if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
-  const mapped = /^::ffff:(.+)$/.exec(host)?.[1];
-  if (mapped === undefined) return false;
-  if (/^127(\.\d{1,3}){3}$/.test(mapped)) return true;
-  // URL normalises ::ffff:127.0.0.1 to ::ffff:7f00:1.
-  return /^7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(mapped);
 }
 
 function mergeList(existing: string | undefined, extra: readonly string[]): string {
