@@ -70,13 +70,13 @@ export const CATEGORY_PERMISSIONS: Readonly<Record<string, (scope: PermissionSco
     acknowledgeBucketPrefix(worker, data.bucket, BUCKET_PREFIXES.sync);
   },
   analytics: ({ worker, data, store }) => {
-    store.grantReadRecords(worker);
+    store.grantQueryRecords(worker);
     data.grantItems(worker, DATA_PREFIXES.analytics);
     data.grantPrefix(worker, BUCKET_PREFIXES.analytics);
     acknowledgeBucketPrefix(worker, data.bucket, BUCKET_PREFIXES.analytics);
   },
   monitoring: ({ worker, data, store }) => {
-    store.grantReadRecords(worker);
+    store.grantQueryRecords(worker);
     data.grantItems(worker, DATA_PREFIXES.monitoring);
   },
 };

@@ -1,4 +1,4 @@
-import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
@@ -11,6 +11,13 @@ import type { IConstruct } from 'constructs';
 
 const logicalId = (resource: IConstruct) =>
   Stack.of(resource).getLogicalId(resource.node.defaultChild as CfnElement);
+
+/** `<region>:<account>` of an ARN as cdk-nag prints it: literal when the stack's env is concrete. */
+function regionAccount(scope: IConstruct): string {
+  const { region, account } = Stack.of(scope);
+  const show = (value: string, pseudo: string) => (Token.isUnresolved(value) ? pseudo : value);
+  return `${show(region, '<AWS::Region>')}:${show(account, '<AWS::AccountId>')}`;
+}
 
 function acknowledge(scope: IConstruct, id: string, reason: string): void {
   Validations.of(scope).acknowledge({ id, reason });
@@ -42,7 +49,7 @@ export function acknowledgeBucketPrefix(
 export function acknowledgeSesIdentities(scope: IConstruct): void {
   acknowledge(
     scope,
-    'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:${regionAccount(scope)}:identity/*]`,
     'ses:SendEmail is authorised against the sender identity, which is task input (any verified identity of the account); SES refuses unverified ones.',
   );
 }
@@ -60,7 +67,7 @@ export function acknowledgeSesAccount(scope: IConstruct): void {
 export function acknowledgeDelaySchedules(scope: IConstruct, groupName: string): void {
   acknowledge(
     scope,
-    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${Stack.of(scope).resolve(groupName)}/*]`,
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${regionAccount(scope)}:schedule/${Stack.of(scope).resolve(groupName)}/*]`,
     "One-time schedules for delays over 900 s are named from task ids at run time; the grant is limited to the stack's delay schedule group.",
   );
 }

@@ -77,7 +77,6 @@ export class Beat extends Construct {
     return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
       period: Duration.minutes(1),
       statistic: 'Maximum',
-      label: 'beat DLQ',
       ...props,
     });
   }

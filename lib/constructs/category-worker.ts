@@ -220,21 +220,21 @@ export class CategoryWorker extends Construct implements iam.IGrantable {
       dimensionsMap: { [TASK_METRICS.dimension]: task },
       period: Duration.minutes(1),
       statistic: name === 'TaskDuration' ? 'p95' : 'Sum',
-      label: `${task} ${name.replace(/^Task/, '').toLowerCase()}`,
       ...props,
     });
   }
 
-  /** Errors as a percentage of invocations, over 5 minutes. */
-  metricErrorRate(): cloudwatch.MathExpression {
-    return new cloudwatch.MathExpression({
-      expression: 'IF(invocations > 0, 100 * errors / invocations, 0)',
-      usingMetrics: {
-        errors: this.metricErrors({ period: Duration.minutes(5) }),
-        invocations: this.metricInvocations({ period: Duration.minutes(5) }),
-      },
+  /**
+   * Share of invocations that failed (0 to 1), over 5 minutes. Lambda
+   * publishes `Errors` as 0 or 1 for every invocation, so its Average is the
+   * error ratio; no metric math, which alarms on the local emulator's
+   * CloudFormation cannot deploy.
+   */
+  metricErrorRatio(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metricErrors({
       period: Duration.minutes(5),
-      label: `${this.categoryName} error rate (%)`,
+      statistic: 'Average',
+      ...props,
     });
   }
 }

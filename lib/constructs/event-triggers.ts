@@ -70,7 +70,6 @@ export class EventTriggers extends Construct {
     return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
       period: Duration.minutes(1),
       statistic: 'Maximum',
-      label: 'trigger DLQ',
       ...props,
     });
   }

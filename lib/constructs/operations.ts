@@ -162,24 +162,24 @@ export class Operations extends Construct {
       this.dashboard.addWidgets(
         new cloudwatch.GraphWidget({
           title: `${name}: tasks succeeded / failed / retried`,
-          left: tasks.flatMap((t) => [
-            worker.metricTask(t, 'TaskSucceeded'),
-            worker.metricTask(t, 'TaskFailed'),
-            worker.metricTask(t, 'TaskRetried'),
-          ]),
+          left: tasks.flatMap((t) =>
+            (['TaskSucceeded', 'TaskFailed', 'TaskRetried'] as const).map((m) =>
+              worker.metricTask(t, m, { label: `${t} ${m.slice(4).toLowerCase()}` }),
+            ),
+          ),
           width: 12,
         }),
         new cloudwatch.GraphWidget({
           title: `${name}: task duration p95 (ms)`,
-          left: tasks.map((t) => worker.metricTask(t, 'TaskDuration')),
+          left: tasks.map((t) => worker.metricTask(t, 'TaskDuration', { label: t })),
           width: 12,
         }),
       );
       alarm(
         `${name}ErrorRate`,
         `more than ${props.errorRatePercent ?? 5}% of ${name} invocations failed`,
-        worker.metricErrorRate(),
-        props.errorRatePercent ?? 5,
+        worker.metricErrorRatio(),
+        (props.errorRatePercent ?? 5) / 100,
       );
     }
     for (const [label, metric] of Object.entries(props.extraDeadLetterMetrics ?? {})) {

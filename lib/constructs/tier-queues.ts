@@ -125,7 +125,6 @@ export class TierQueues extends Construct {
     return this.tier(tier).deadLetterQueue.metricApproximateNumberOfMessagesVisible({
       period: Duration.minutes(1),
       statistic: 'Maximum',
-      label: `${this.category}/${tier} DLQ`,
       ...props,
     });
   }
@@ -135,7 +134,6 @@ export class TierQueues extends Construct {
     return this.tier(tier).queue.metricApproximateNumberOfMessagesVisible({
       period: Duration.minutes(1),
       statistic: 'Maximum',
-      label: `${this.category}/${tier} visible`,
       ...props,
     });
   }
@@ -145,7 +143,6 @@ export class TierQueues extends Construct {
     return this.tier(tier).queue.metricApproximateNumberOfMessagesNotVisible({
       period: Duration.minutes(1),
       statistic: 'Maximum',
-      label: `${this.category}/${tier} in flight`,
       ...props,
     });
   }
@@ -155,7 +152,6 @@ export class TierQueues extends Construct {
     return this.tier(tier).queue.metricApproximateAgeOfOldestMessage({
       period: Duration.minutes(1),
       statistic: 'Maximum',
-      label: `${this.category}/${tier} oldest`,
       ...props,
     });
   }
