@@ -49,7 +49,9 @@ export const catalog = defineCatalog({
         'email.process_bounce': task({
           schema: BounceEventArgs,
           tier: 'normal',
-          description: 'Suppress permanently bounced addresses (SES "Email Bounced" events)',
+          // SES publishes bounce events only to the account's default bus (and PutEvents refuses
+          // `aws.*` sources), so this is sent as a task by whatever receives the bounces.
+          description: 'Suppress permanently bounced addresses (detail of an SES bounce event)',
         }),
       },
     },
@@ -237,11 +239,6 @@ export const catalog = defineCatalog({
       task: 'orders.match',
       pattern: { source: ['shop.orders'], detailType: ['order.created'] },
       description: 'A new order is matched against its book',
-    },
-    'email-bounced': {
-      task: 'email.process_bounce',
-      pattern: { source: ['aws.ses'], detailType: ['Email Bounced'] },
-      description: 'SES bounce events suppress the bounced addresses',
     },
   },
 });
