@@ -8,7 +8,10 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Synthesizing the stack bundles the workers with esbuild; on a busy
+          // two-core machine that takes longer than the 10 s default.
           testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {
