@@ -162,7 +162,7 @@ function toEntry(entry: IndexedSend): SendMessageBatchRequestEntry {
 const entrySize = (entry: IndexedSend) =>
   messageBytes(entry.prepared.envelope, entry.prepared.body);
 
-export function handleOf(entry: IndexedSend): TaskHandle & { readonly index: number } {
+function handleOf(entry: IndexedSend): TaskHandle & { readonly index: number } {
   const { envelope } = entry.prepared;
   return {
     index: entry.index,
