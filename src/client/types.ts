@@ -120,6 +120,14 @@ export interface SendManyResult {
   readonly failed: readonly FailedSend[];
 }
 
+/**
+ * One transition as `get` reports it: the stored {@link HistoryEntry} as a
+ * plain object type, so it can also be read as a `Record<string, unknown>`.
+ */
+export type TaskHistoryEntry = { readonly [K in keyof HistoryEntry]: HistoryEntry[K] };
+/** The latest progress report, as a plain object type (see {@link TaskHistoryEntry}). */
+export type TaskProgress = { readonly [K in keyof ProgressMeta]: ProgressMeta[K] };
+
 /** A task's state as `get` and `list` report it. */
 export interface TaskStatus {
   readonly id: string;
@@ -129,9 +137,9 @@ export interface TaskStatus {
   readonly attempt?: number;
   readonly result?: unknown;
   readonly error?: TaskError;
-  readonly progress?: ProgressMeta;
+  readonly progress?: TaskProgress;
   /** Every transition, oldest first. */
-  readonly history?: readonly HistoryEntry[];
+  readonly history?: readonly TaskHistoryEntry[];
   readonly createdAt?: string;
   readonly updatedAt?: string;
   readonly startedAt?: string;
