@@ -43,12 +43,12 @@ export const catalog = defineCatalog({
         }),
         'email.send_bulk': task({
           schema: SendBulkEmailArgs,
-          tier: 'normal',
+          tier: 'low',
           description: 'Send one message per recipient, skipping suppressed addresses',
         }),
         'email.process_bounce': task({
           schema: BounceEventArgs,
-          tier: 'normal',
+          tier: 'low',
           // SES publishes bounce events only to the account's default bus (and PutEvents refuses
           // `aws.*` sources), so this is sent as a task by whatever receives the bounces.
           description: 'Suppress permanently bounced addresses (detail of an SES bounce event)',
