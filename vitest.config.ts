@@ -9,6 +9,8 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
+          // Template tests bundle every category's function with esbuild in beforeAll.
+          hookTimeout: 120_000,
         },
       },
       {
