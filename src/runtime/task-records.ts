@@ -302,8 +302,10 @@ export class TaskRecords {
       remove?: readonly string[];
     },
   ): Promise<boolean> {
-    const remove = parts.remove?.length ? ` REMOVE ${parts.remove.join(', ')}` : '';
-    const names = { ...condition.names, ...parts.names };
+    // Placeholders for removed names too: `error` is a DynamoDB reserved word.
+    const removed = (parts.remove ?? []).map((name, i) => [`#r${i}`, name] as const);
+    const remove = removed.length ? ` REMOVE ${removed.map(([p]) => p).join(', ')}` : '';
+    const names = { ...condition.names, ...parts.names, ...Object.fromEntries(removed) };
     try {
       await this.db.send(
         new UpdateCommand({

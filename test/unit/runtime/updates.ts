@@ -28,5 +28,6 @@ export function assignments(input: UpdateCommandInput | undefined): Record<strin
 /** Attribute names an UpdateItem removes. */
 export function removals(input: UpdateCommandInput | undefined): string[] {
   const clause = input?.UpdateExpression?.split(' REMOVE ')[1];
-  return clause ? clause.split(',').map((s) => s.trim()) : [];
+  const names = input?.ExpressionAttributeNames ?? {};
+  return clause ? clause.split(',').map((s) => names[s.trim()] ?? s.trim()) : [];
 }
