@@ -8,8 +8,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Synthesizing the stack bundles the workers with esbuild; on a busy
+          // two-core machine that takes longer than the 10 s default.
           testTimeout: 60_000,
-          // Template tests bundle every category's function with esbuild in beforeAll.
           hookTimeout: 120_000,
         },
       },

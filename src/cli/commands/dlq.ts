@@ -1,0 +1,154 @@
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import {
+  type DeadLetterFilter,
+  purgeDeadLetters,
+  readDeadLetters,
+  redrive,
+  reopenFailedTask,
+} from '../../ops/index.js';
+import { type Context, EXIT, type GlobalOptions, UsageError } from '../context.js';
+import { progressBar, table } from '../format.js';
+import { describeStatus, print } from './tasks.js';
+
+type Run = (action: (ctx: Context, globals: GlobalOptions) => Promise<number>) => Promise<void>;
+
+interface FilterOptions {
+  readonly queue?: string;
+  readonly task?: string;
+  readonly errorType?: string;
+  readonly since?: string;
+  readonly until?: string;
+}
+
+const withFilters = (command: Command) =>
+  command
+    .option('--queue <category/tier>', 'only this queue, e.g. email/high')
+    .option('--task <name>', 'only letters of this task')
+    .option('--error-type <type>', 'only letters whose failure has this error type')
+    .option('--since <time>', 'failed at or after this ISO time')
+    .option('--until <time>', 'failed before this ISO time');
+
+export function registerDlqCommands(program: Command, run: Run): void {
+  const dlq = program.command('dlq').description('dead-letter queues: inspect, redrive, purge');
+
+  withFilters(dlq.command('list').description('dead letters with their failure reason')).action(
+    (opts: FilterOptions) =>
+      run(async (ctx, globals) => {
+        const letters = await readDeadLetters(ctx.lovage.config, ctx.sqs, filterOf(opts));
+        print(globals, letters, () =>
+          letters.length === 0
+            ? 'no dead letters'
+            : table(
+                ['queue', 'task id', 'task', 'error', 'failed at'],
+                letters.map((l) => [
+                  l.queue,
+                  l.taskId,
+                  l.task,
+                  l.errorType ? `${l.errorType}: ${l.errorMessage ?? ''}` : '(crash or timeout)',
+                  l.failedAt ?? l.sentAt,
+                ]),
+              ),
+        );
+        return EXIT.ok;
+      }),
+  );
+
+  dlq
+    .command('show')
+    .description("one dead letter joined with its task's record and history")
+    .argument('<id>', 'task id or SQS message id')
+    .action((id: string) =>
+      run(async (ctx, globals) => {
+        const letters = await readDeadLetters(ctx.lovage.config, ctx.sqs, {}, { holdSeconds: 5 });
+        const letter = letters.find((l) => l.taskId === id || l.messageId === id);
+        if (!letter) throw new UsageError(`no dead letter with task or message id '${id}'`);
+        const status = letter.taskId ? await ctx.lovage.get(letter.taskId) : undefined;
+        print(globals, { letter, task: status }, () =>
+          [
+            `queue: ${letter.queue}`,
+            `message: ${letter.messageId}`,
+            `reason: ${letter.errorType ? `${letter.errorType}: ${letter.errorMessage ?? ''}` : 'moved by the redrive policy (crash or timeout)'}`,
+            `attempts: ${letter.attempts ?? '-'}`,
+            `body: ${letter.body}`,
+            ...(status ? ['', describeStatus(status)] : []),
+          ].join('\n'),
+        );
+        return EXIT.ok;
+      }),
+    );
+
+  withFilters(dlq.command('redrive').description('send matching dead letters back to their queues'))
+    .option('--dry-run', 'list what would move, move nothing')
+    .option('--rate <perSecond>', 'messages per second at most', '10')
+    .action((opts: FilterOptions & { dryRun?: boolean; rate: string }) =>
+      run(async (ctx, globals) => {
+        const rate = Number(opts.rate);
+        if (!(rate > 0)) throw new UsageError(`--rate '${opts.rate}' must be a positive number`);
+        const bar = globals.json ? undefined : progressBar();
+        const { config } = ctx.lovage;
+        const result = await redrive(config, ctx.sqs, filterOf(opts), {
+          dryRun: opts.dryRun ?? false,
+          ratePerSecond: rate,
+          reopenTask: (taskId) => reopenFailedTask(ctx.db, config.tableName, taskId),
+          onProgress: (done, total, letter) =>
+            bar?.update(done, total, letter.taskId ?? letter.messageId),
+        });
+        bar?.done();
+        print(globals, result, () =>
+          [
+            opts.dryRun
+              ? `dry run: ${result.matched} letter(s) would move`
+              : `moved ${result.moved} of ${result.matched} letter(s)`,
+            ...result.skipped.map(
+              (s) => `skipped ${s.letter.taskId ?? s.letter.messageId}: ${s.reason}`,
+            ),
+          ].join('\n'),
+        );
+        return EXIT.ok;
+      }),
+    );
+
+  dlq
+    .command('purge')
+    .description('delete every message in the dead-letter queues')
+    .option('--queue <category/tier>', 'only this queue')
+    .option('--yes', 'do not ask for confirmation')
+    .action((opts: { queue?: string; yes?: boolean }) =>
+      run(async (ctx, globals) => {
+        if (!opts.yes) {
+          if (!process.stdin.isTTY)
+            throw new UsageError('refusing to purge without --yes (no terminal to ask)');
+          const rl = createInterface({ input: process.stdin, output: process.stderr });
+          const answer = await rl.question(
+            `Delete every message in ${opts.queue ?? 'all'} dead-letter queue(s)? [y/N] `,
+          );
+          rl.close();
+          if (!/^y(es)?$/i.test(answer.trim())) {
+            console.error('not purged');
+            return EXIT.failed;
+          }
+        }
+        const purged = await purgeDeadLetters(ctx.lovage.config, ctx.sqs, opts.queue);
+        print(globals, { purged }, () => `purged: ${purged.join(', ')}`);
+        return EXIT.ok;
+      }),
+    );
+}
+
+function filterOf(opts: FilterOptions): DeadLetterFilter {
+  for (const key of ['since', 'until'] as const) {
+    const value = opts[key];
+    if (value !== undefined && Number.isNaN(Date.parse(value))) {
+      throw new UsageError(`--${key} '${value}' is not an ISO time (e.g. 2026-11-23T10:00:00Z)`);
+    }
+  }
+  const iso = (v: string | undefined) => (v === undefined ? undefined : new Date(v).toISOString());
+  return {
+    ...(opts.queue ? { queue: opts.queue } : {}),
+    ...(opts.task ? { task: opts.task } : {}),
+    ...(opts.errorType ? { errorType: opts.errorType } : {}),
+    ...(opts.since ? { since: iso(opts.since) } : {}),
+    ...(opts.until ? { until: iso(opts.until) } : {}),
+  };
+}

@@ -1,0 +1,143 @@
+import type { Command } from 'commander';
+import { isLocalEndpoint } from '../../drift/local-endpoint.js';
+import {
+  diagnose,
+  listSchedules,
+  queueStats,
+  repair,
+  runScheduleNow,
+  setScheduleState,
+} from '../../ops/index.js';
+import { type Context, EXIT, type GlobalOptions, UsageError } from '../context.js';
+import { age, table } from '../format.js';
+import { parseWhole, print } from './tasks.js';
+
+type Run = (action: (ctx: Context, globals: GlobalOptions) => Promise<number>) => Promise<void>;
+
+export function registerOperationCommands(program: Command, run: Run): void {
+  program
+    .command('queues')
+    .description('every tier queue: visible, in flight, delayed, oldest message, DLQ depth')
+    .option('--watch [seconds]', 'refresh every few seconds until interrupted')
+    .action((opts: { watch?: string | boolean }) =>
+      run(async (ctx, globals) => {
+        const show = async () => {
+          const stats = await queueStats(ctx.lovage.config, ctx.sqs, ctx.aws.cloudwatch);
+          print(globals, stats, () =>
+            table(
+              ['queue', 'visible', 'in flight', 'delayed', 'oldest', 'dlq'],
+              stats.map((s) => [
+                s.queue,
+                s.visible,
+                s.inFlight,
+                s.delayed,
+                age(s.oldestAgeSeconds),
+                s.deadLetters,
+              ]),
+            ),
+          );
+        };
+        if (opts.watch === undefined) {
+          await show();
+          return EXIT.ok;
+        }
+        const every = opts.watch === true ? 5 : parseWhole(String(opts.watch), '--watch');
+        for (;;) {
+          if (!globals.json && process.stdout.isTTY) process.stdout.write('\u001b[2J\u001b[H');
+          await show();
+          await new Promise((resolve) => setTimeout(resolve, Math.max(1, every) * 1000));
+        }
+      }),
+    );
+
+  const schedules = program.command('schedules').description('the beat: periodic tasks');
+  schedules
+    .command('list')
+    .description('schedules as EventBridge Scheduler runs them')
+    .action(() =>
+      run(async (ctx, globals) => {
+        const all = await listSchedules(ctx.lovage.config, ctx.aws.scheduler);
+        print(globals, all, () =>
+          table(
+            ['name', 'task', 'tier', 'expression', 'timezone', 'state'],
+            all.map((s) => [s.name, s.task, s.tier, s.expression, s.timezone, s.state]),
+          ),
+        );
+        return EXIT.ok;
+      }),
+    );
+  for (const [verb, state] of [
+    ['pause', 'DISABLED'],
+    ['resume', 'ENABLED'],
+  ] as const) {
+    schedules
+      .command(verb)
+      .description(`${verb} a schedule`)
+      .argument('<name>', 'schedule name from the catalog')
+      .action((name: string) =>
+        run(async (ctx, globals) => {
+          const result = await setScheduleState(ctx.lovage.config, ctx.aws.scheduler, name, state);
+          print(globals, result, () => `${result.name}: ${result.state}`);
+          return EXIT.ok;
+        }),
+      );
+  }
+  schedules
+    .command('run-now')
+    .description("send a schedule's task now, without waiting for its next tick")
+    .argument('<name>', 'schedule name from the catalog')
+    .action((name: string) =>
+      run(async (ctx, globals) => {
+        const sent = await runScheduleNow(ctx.lovage.config, ctx.aws.scheduler, ctx.sqs, name);
+        print(globals, sent, () => `${sent.taskId}\nsent ${sent.task ?? '(task)'} now`);
+        return EXIT.ok;
+      }),
+    );
+
+  program
+    .command('doctor')
+    .description('compare the deployed stack with its template and the catalog')
+    .option('--fix', 're-apply what differs (local emulators only; on AWS, deploy instead)')
+    .action((opts: { fix?: boolean }) =>
+      run(async (ctx, globals) => {
+        const endpoint = process.env.AWS_ENDPOINT_URL;
+        if (opts.fix) {
+          if (!endpoint || !isLocalEndpoint(endpoint)) {
+            throw new UsageError(
+              '--fix only runs against a local emulator (AWS_ENDPOINT_URL on this machine); on AWS, run cdk deploy',
+            );
+          }
+          const result = await repair(ctx.lovage.config, ctx.aws, (line) => {
+            if (!globals.json) console.log(line);
+          });
+          if (globals.json) console.log(JSON.stringify(result, null, 2));
+          return result.notFixed > 0 ? EXIT.failed : EXIT.ok;
+        }
+        const findings = await diagnose(ctx.catalog, ctx.lovage.config, ctx.aws);
+        const bad = findings.filter((f) => f.status === 'mismatch');
+        print(globals, findings, () => {
+          const shown = findings.filter((f) => f.status !== 'ok');
+          const summary = `doctor: ${findings.length} checked, ${bad.length} mismatch(es), ${shown.length - bad.length} warning(s)`;
+          return shown.length
+            ? `${table(
+                ['status', 'subject', 'detail'],
+                shown.map((f) => [f.status, f.subject, f.detail]),
+              )}\n${summary}`
+            : summary;
+        });
+        return bad.length > 0 ? EXIT.failed : EXIT.ok;
+      }),
+    );
+
+  program
+    .command('dashboard')
+    .description("print the CloudWatch dashboard's address")
+    .action(() =>
+      run(async (ctx, globals) => {
+        const name = ctx.lovage.config.dashboardName;
+        const url = `https://${ctx.region}.console.aws.amazon.com/cloudwatch/home?region=${ctx.region}#dashboards/dashboard/${encodeURIComponent(name)}`;
+        print(globals, { name, url }, () => url);
+        return EXIT.ok;
+      }),
+    );
+}

@@ -1,0 +1,189 @@
+/**
+ * Reading the live state of a deployed stack and applying fixes: the I/O half of drift
+ * checking. `npm run local:reconcile` and `lovage doctor` share it; the pure comparison is in
+ * plan.ts.
+ */
+import {
+  type CloudFormationClient,
+  DescribeStacksCommand,
+  paginateListStackResources,
+} from '@aws-sdk/client-cloudformation';
+import {
+  DescribeContinuousBackupsCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  type DynamoDBClient,
+  UpdateContinuousBackupsCommand,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CreateEventSourceMappingCommand,
+  type EventSourceMappingConfiguration,
+  type LambdaClient,
+  paginateListEventSourceMappings,
+  UpdateEventSourceMappingCommand,
+} from '@aws-sdk/client-lambda';
+import {
+  GetQueueAttributesCommand,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { LovageError } from '../errors.js';
+import { eventSourceFunctionNames } from './plan.js';
+import { type CfnTemplate, parseStackArn, type ResolveContext } from './template.js';
+import type { FixAction, LiveStack, LiveTable } from './types.js';
+
+/** The live stack could not be read. */
+export class DriftError extends LovageError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DriftError';
+  }
+}
+
+export interface DriftClients {
+  readonly cfn: CloudFormationClient;
+  readonly sqs: SQSClient;
+  readonly ddb: DynamoDBClient;
+  readonly lambda: LambdaClient;
+}
+
+/** Reads everything {@link planReconcile} compares from the emulator. */
+export async function readLiveStack(
+  template: CfnTemplate,
+  stackName: string,
+  aws: DriftClients,
+): Promise<LiveStack> {
+  const stack = await aws.cfn
+    .send(new DescribeStacksCommand({ StackName: stackName }))
+    .then((out) => out.Stacks?.[0])
+    .catch(() => undefined);
+  const arn = stack?.StackId && parseStackArn(stack.StackId);
+  if (!arn) {
+    throw new DriftError(`stack ${stackName} is not deployed here; deploy it first`);
+  }
+  const physicalIds: Record<string, string> = {};
+  for await (const page of paginateListStackResources(
+    { client: aws.cfn },
+    { StackName: stackName },
+  )) {
+    for (const resource of page.StackResourceSummaries ?? []) {
+      if (resource.LogicalResourceId && resource.PhysicalResourceId) {
+        physicalIds[resource.LogicalResourceId] = resource.PhysicalResourceId;
+      }
+    }
+  }
+  const resources = Object.entries(template.Resources ?? {});
+  const types = Object.fromEntries(resources.map(([id, resource]) => [id, resource.Type]));
+  const ofType = (...wanted: string[]) =>
+    resources.filter(([id, r]) => wanted.includes(r.Type) && physicalIds[id]).map(([id]) => id);
+
+  const queueAttributes: Record<string, Record<string, string>> = {};
+  await Promise.all(
+    ofType('AWS::SQS::Queue').map(async (id) => {
+      const out = await aws.sqs
+        .send(new GetQueueAttributesCommand({ QueueUrl: physicalIds[id], AttributeNames: ['All'] }))
+        .catch(() => undefined);
+      queueAttributes[id] = out?.Attributes ?? {};
+    }),
+  );
+  const ctx: ResolveContext = { ...arn, stackName, physicalIds, types, queueAttributes };
+
+  const tables: Record<string, LiveTable> = {};
+  await Promise.all(
+    ofType('AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable').map(async (id) => {
+      tables[id] = await readTable(String(physicalIds[id]), aws.ddb);
+    }),
+  );
+
+  const eventSourceMappings: Record<string, EventSourceMappingConfiguration[]> = {};
+  for (const functionName of eventSourceFunctionNames(template, ctx)) {
+    const mappings: EventSourceMappingConfiguration[] = [];
+    try {
+      for await (const page of paginateListEventSourceMappings(
+        { client: aws.lambda },
+        { FunctionName: functionName },
+      )) {
+        mappings.push(...(page.EventSourceMappings ?? []));
+      }
+    } catch {
+      // A function that is gone has no mappings; the plan reports them missing.
+    }
+    eventSourceMappings[functionName] = mappings;
+  }
+  return { ...ctx, tables, eventSourceMappings };
+}
+
+async function readTable(tableName: string, ddb: DynamoDBClient): Promise<LiveTable> {
+  const [ttl, backups, table] = await Promise.all([
+    ddb.send(new DescribeTimeToLiveCommand({ TableName: tableName })).catch(() => undefined),
+    ddb.send(new DescribeContinuousBackupsCommand({ TableName: tableName })).catch(() => undefined),
+    ddb.send(new DescribeTableCommand({ TableName: tableName })).catch(() => undefined),
+  ]);
+  const description = backups?.ContinuousBackupsDescription?.PointInTimeRecoveryDescription;
+  return {
+    ttl: {
+      status: ttl?.TimeToLiveDescription?.TimeToLiveStatus,
+      attributeName: ttl?.TimeToLiveDescription?.AttributeName,
+    },
+    pointInTimeRecovery: description?.PointInTimeRecoveryStatus,
+    sseStatus: table?.Table?.SSEDescription?.Status,
+  };
+}
+
+export async function applyFix(fix: FixAction, aws: DriftClients): Promise<void> {
+  switch (fix.kind) {
+    case 'sqs:SetQueueAttributes':
+      await aws.sqs.send(
+        new SetQueueAttributesCommand({
+          QueueUrl: fix.queueUrl,
+          Attributes: { ...fix.attributes },
+        }),
+      );
+      return;
+    case 'dynamodb:UpdateTimeToLive':
+      if (fix.disableFirst) {
+        await aws.ddb.send(
+          new UpdateTimeToLiveCommand({
+            TableName: fix.tableName,
+            TimeToLiveSpecification: { AttributeName: fix.disableFirst, Enabled: false },
+          }),
+        );
+      }
+      await aws.ddb.send(
+        new UpdateTimeToLiveCommand({
+          TableName: fix.tableName,
+          TimeToLiveSpecification: { AttributeName: fix.attributeName, Enabled: fix.enabled },
+        }),
+      );
+      return;
+    case 'dynamodb:UpdateContinuousBackups':
+      await aws.ddb.send(
+        new UpdateContinuousBackupsCommand({
+          TableName: fix.tableName,
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: fix.enabled },
+        }),
+      );
+      return;
+    case 'dynamodb:UpdateTable':
+      await aws.ddb.send(
+        new UpdateTableCommand({
+          TableName: fix.tableName,
+          SSESpecification: {
+            ...fix.sse,
+            SSEType: fix.sse.SSEType === 'AES256' ? 'AES256' : 'KMS',
+          },
+        }),
+      );
+      return;
+    case 'lambda:UpdateEventSourceMapping':
+      await aws.lambda.send(
+        new UpdateEventSourceMappingCommand({ UUID: fix.uuid, ...fix.changes }),
+      );
+      return;
+    case 'lambda:CreateEventSourceMapping':
+      await aws.lambda.send(new CreateEventSourceMappingCommand(fix.params));
+      return;
+  }
+}

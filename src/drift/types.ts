@@ -1,0 +1,120 @@
+/** The shapes shared by the reconcile plan: live state in, checks and fixes out. */
+import type {
+  CreateEventSourceMappingCommandInput,
+  EventSourceMappingConfiguration,
+} from '@aws-sdk/client-lambda';
+import type { CfnResource, ResolveContext } from './template.js';
+
+/** What the emulator reports for a DynamoDB table. */
+export interface LiveTable {
+  /** DescribeTimeToLive: `TimeToLiveStatus` and `AttributeName`. */
+  readonly ttl?: { readonly status?: string; readonly attributeName?: string };
+  /** DescribeContinuousBackups: `PointInTimeRecoveryStatus`. */
+  readonly pointInTimeRecovery?: string;
+  /** DescribeTable: `SSEDescription.Status`. */
+  readonly sseStatus?: string;
+}
+
+/** The deployed stack as the emulator reports it. */
+export interface LiveStack extends ResolveContext {
+  /** Tables by logical id. */
+  readonly tables: Readonly<Record<string, LiveTable>>;
+  /** Event source mappings by function name (ListEventSourceMappings). */
+  readonly eventSourceMappings: Readonly<
+    Record<string, readonly EventSourceMappingConfiguration[]>
+  >;
+}
+
+/** An API call that brings one live property in line with the template. */
+export type FixAction =
+  | {
+      readonly kind: 'sqs:SetQueueAttributes';
+      readonly queueUrl: string;
+      readonly attributes: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly kind: 'dynamodb:UpdateTimeToLive';
+      readonly tableName: string;
+      readonly attributeName: string;
+      readonly enabled: boolean;
+      /** TTL enabled on another attribute, to be disabled first. */
+      readonly disableFirst?: string;
+    }
+  | {
+      readonly kind: 'dynamodb:UpdateContinuousBackups';
+      readonly tableName: string;
+      readonly enabled: boolean;
+    }
+  | {
+      readonly kind: 'dynamodb:UpdateTable';
+      readonly tableName: string;
+      readonly sse: {
+        readonly Enabled: boolean;
+        readonly SSEType?: string;
+        readonly KMSMasterKeyId?: string;
+      };
+    }
+  | {
+      readonly kind: 'lambda:UpdateEventSourceMapping';
+      readonly uuid: string;
+      readonly changes: MappingSettings;
+    }
+  | {
+      readonly kind: 'lambda:CreateEventSourceMapping';
+      readonly params: CreateEventSourceMappingCommandInput;
+    };
+
+/** The event source mapping settings that reconcile compares. */
+export type MappingSettings = Pick<
+  CreateEventSourceMappingCommandInput,
+  | 'BatchSize'
+  | 'MaximumBatchingWindowInSeconds'
+  | 'Enabled'
+  | 'FunctionResponseTypes'
+  | 'ScalingConfig'
+>;
+
+/** One property of one resource, compared. */
+export interface Check {
+  readonly logicalId: string;
+  readonly type: string;
+  readonly property: string;
+  /** `unresolved`: the template value could not be resolved, so it was not compared. */
+  readonly status: 'ok' | 'drift' | 'unresolved';
+  /** The template's value, as shown to the user. */
+  readonly expected?: string;
+  /** The live value, as shown to the user (`missing` when absent). */
+  readonly actual?: string;
+  readonly reason?: string;
+  /** The API call that fixes a `drift`, when there is one. */
+  readonly fix?: FixAction;
+}
+
+/**
+ * A check for a resource the template has but the live stack does not: drift that no API call
+ * here can fix (redeploy with `npm run local:deploy -- --force`).
+ */
+export function missingResource(logicalId: string, resource: CfnResource): Check {
+  return {
+    logicalId,
+    type: resource.Type,
+    property: 'Resource',
+    status: 'drift',
+    expected: 'in the live stack',
+    actual: 'missing',
+  };
+}
+
+/** JSON with object keys sorted, so that equal values print equal. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isRecord(value)) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'undefined';
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
