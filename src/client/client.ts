@@ -1,83 +1,62 @@
-import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { Catalog, TaskArgs, TaskNamesOf, Tier } from '../catalog/index.js';
-import { TIERS } from '../catalog/index.js';
-import { createEnvelope, MESSAGE_ATTRIBUTES } from '../protocol/envelope.js';
-import { type TaskError, type TaskRecord, type TaskState, taskKey } from '../protocol/records.js';
-import { SendOptionsError, StackConfigError } from './errors.js';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Catalog } from '../catalog/index.js';
+import { LovageError } from '../errors.js';
+import { failure, type IndexedSend, sendBatches } from './batch.js';
+import { mapLimit } from './concurrency.js';
+import { BatchValidationError, type InvalidEntry, SendOptionsError } from './errors.js';
+import { messageAttributes, type PreparedSend, prepareSend } from './prepare.js';
+import { publishEvent } from './publish.js';
+import { getTask, listTasks, waitFor } from './reads.js';
+import { revokeTask } from './revoke.js';
+import { scheduleDelivery } from './scheduled.js';
 import { loadStackConfig, type StackConfig, type StackLookupOptions } from './stack-config.js';
-
-/** SQS's largest message (256 KiB); larger payloads are rejected before sending. */
-export const MAX_MESSAGE_BYTES = 262_144;
-/** SQS's longest per-message delay. */
-export const MAX_COUNTDOWN_SECONDS = 900;
-
-export interface SendOptions {
-  /**
-   * Queue tier, overriding the task's catalog default.
-   * @defaultValue the task's `tier`
-   */
-  readonly tier?: Tier;
-  /**
-   * Task id. Sending twice with the same id runs the task once.
-   * @defaultValue a random UUID
-   */
-  readonly id?: string;
-  /** Carried on every log line and lifecycle event of the task. */
-  readonly correlationId?: string;
-  /**
-   * Seconds to wait before the task may run (0 to 900).
-   * @defaultValue 0
-   */
-  readonly countdownSeconds?: number;
-}
-
-/** What `send` returns: enough to look the task up later. */
-export interface TaskHandle {
-  readonly id: string;
-  readonly task: string;
-  readonly tier: Tier;
-  readonly messageId: string;
-}
-
-/** A task's state as `get` reports it. */
-export interface TaskStatus {
-  readonly id: string;
-  readonly state: TaskState;
-  readonly task?: string;
-  readonly attempt?: number;
-  readonly result?: unknown;
-  readonly error?: TaskError;
-  readonly createdAt?: string;
-  readonly updatedAt?: string;
-  readonly finishedAt?: string;
-}
-
-type CategoriesOf<K extends Catalog> = NonNullable<K['__categories']>;
+import type {
+  ArgsOf,
+  DomainEvent,
+  FailedSend,
+  ListOptions,
+  RevokeOptions,
+  RevokeResult,
+  SendManyOptions,
+  SendManyResult,
+  SendOptions,
+  SendRequest,
+  TaskHandle,
+  TaskName,
+  TaskStatus,
+  WaitOptions,
+} from './types.js';
 
 /** AWS SDK clients the Lovage client uses; pass your own to share connections or for tests. */
 export interface ClientDependencies {
   readonly sqs?: SQSClient;
   readonly dynamodb?: DynamoDBClient;
+  readonly scheduler?: SchedulerClient;
+  readonly eventBridge?: EventBridgeClient;
 }
 
 /**
- * Sends tasks and reads their state. Generic over the catalog: task names and
- * payload types are checked at compile time, payloads are validated against
- * their schemas before anything is sent.
+ * Sends tasks and reads their state: Celery's `delay()` and `AsyncResult`.
+ * Generic over the catalog: task names and payload types are checked at
+ * compile time, payloads are validated against their schemas before
+ * anything is sent.
  *
  * @example
  * const lovage = await LovageClient.fromStack(catalog);
  * const { id } = await lovage.send('email.send', {
  *   from: 'noreply@example.com', to: ['ada@example.com'], subject: 'Hi', text: 'Welcome!',
  * });
- * console.log(await lovage.get(id));
+ * const done = await lovage.wait(id, { timeoutMs: 30_000 });
  */
 export class LovageClient<K extends Catalog> {
   private readonly sqs: SQSClient;
   private readonly db: DynamoDBDocumentClient;
+  private readonly scheduler: SchedulerClient;
+  private readonly eventBridge: EventBridgeClient;
 
   constructor(
     readonly catalog: K,
@@ -89,9 +68,18 @@ export class LovageClient<K extends Catalog> {
     this.db = DynamoDBDocumentClient.from(dependencies.dynamodb ?? new DynamoDBClient({}), {
       marshallOptions: { removeUndefinedValues: true },
     });
+    this.scheduler = dependencies.scheduler ?? new SchedulerClient({});
+    this.eventBridge = dependencies.eventBridge ?? new EventBridgeClient({});
   }
 
-  /** Builds a client from the deployed stack's outputs (stack name and region from the environment by default). */
+  /**
+   * Builds a client from the deployed stack's outputs (stack name from
+   * `LOVAGE_STACK_NAME`, default 'Lovage'; region and endpoint from the
+   * usual AWS environment).
+   *
+   * @example
+   * const lovage = await LovageClient.fromStack(catalog, { stackName: 'Lovage-staging' });
+   */
   static async fromStack<K extends Catalog>(
     catalog: K,
     options: StackLookupOptions & ClientDependencies = {},
@@ -100,81 +88,175 @@ export class LovageClient<K extends Catalog> {
   }
 
   /**
-   * Validates `args` against the task's schema and sends the task to its tier
-   * queue. Throws {@link PayloadValidationError} (naming each bad field),
-   * {@link UnknownTaskError} or {@link SendOptionsError} before anything is sent.
+   * Validates `args` against the task's schema and sends the task: to its
+   * tier queue, delayed by SQS up to 900 s, or through a one-time Scheduler
+   * schedule for a later eta. Throws PayloadValidationError (naming each bad
+   * field), UnknownTaskError or SendOptionsError before anything is sent.
    *
    * @example
-   * const handle = await lovage.send('email.check_quota', { warnAtPercent: 90 }, { tier: 'high' });
+   * await lovage.send('email.check_quota', { warnAtPercent: 90 }, { tier: 'high' });
+   * await lovage.send('email.check_quota', {}, { eta: '2026-12-24T08:00:00Z', expires: '2026-12-24T09:00:00Z' });
    */
-  async send<N extends TaskNamesOf<CategoriesOf<K>>>(
+  async send<N extends TaskName<K>>(
     task: N,
-    args: TaskArgs<CategoriesOf<K>, N>,
+    args: ArgsOf<K, N>,
     options: SendOptions = {},
   ): Promise<TaskHandle> {
-    const definition = this.catalog.task(task);
-    this.catalog.parseArgs(task, args);
-    const tier = options.tier ?? definition.tier;
-    if (!TIERS.includes(tier))
-      throw new SendOptionsError(`tier '${tier}' is not one of ${TIERS.join(', ')}`);
-    const countdown = options.countdownSeconds ?? 0;
-    if (!Number.isInteger(countdown) || countdown < 0 || countdown > MAX_COUNTDOWN_SECONDS) {
-      throw new SendOptionsError(
-        `countdownSeconds (${countdown}) must be a whole number from 0 to ${MAX_COUNTDOWN_SECONDS}`,
-      );
-    }
-    const queue = this.config.queues[`${definition.category}/${tier}`];
-    if (!queue) {
-      throw new StackConfigError(
-        `stack '${this.config.stackName}' has no '${tier}' queue for category '${definition.category}'; add a task on that tier to the catalog and redeploy`,
-      );
-    }
-    const envelope = createEnvelope({
-      id: options.id ?? randomUUID(),
-      task,
-      args,
-      tier,
-      source: 'client',
-      ...(options.correlationId ? { correlationId: options.correlationId } : {}),
-    });
-    const body = JSON.stringify(envelope);
-    const bytes = Buffer.byteLength(body, 'utf8');
-    if (bytes > MAX_MESSAGE_BYTES) {
-      throw new SendOptionsError(
-        `task '${task}' envelope is ${bytes} bytes; SQS accepts at most ${MAX_MESSAGE_BYTES}. Store large inputs (e.g. in S3) and send a reference`,
-      );
-    }
+    const prepared = prepareSend(this.catalog, this.config, task, args, options);
+    if (prepared.scheduleAt) return this.schedule(prepared);
+    const { envelope } = prepared;
     const out = await this.sqs.send(
       new SendMessageCommand({
-        QueueUrl: queue.url,
-        MessageBody: body,
-        DelaySeconds: countdown,
-        MessageAttributes: {
-          [MESSAGE_ATTRIBUTES.taskName]: { DataType: 'String', StringValue: task },
-          [MESSAGE_ATTRIBUTES.taskId]: { DataType: 'String', StringValue: envelope.id },
-        },
+        QueueUrl: prepared.queue.url,
+        MessageBody: prepared.body,
+        DelaySeconds: prepared.delaySeconds,
+        MessageAttributes: messageAttributes(envelope),
       }),
     );
-    return { id: envelope.id, task, tier, messageId: out.MessageId ?? '' };
+    return {
+      id: envelope.id,
+      task: envelope.task,
+      tier: envelope.tier,
+      delivery: 'queue',
+      ...(out.MessageId ? { messageId: out.MessageId } : {}),
+      ...(envelope.eta ? { eta: envelope.eta } : {}),
+    };
   }
 
-  /** The task's state, result or error. A task with no record yet is PENDING. */
-  async get(id: string): Promise<TaskStatus> {
-    const out = await this.db.send(
-      new GetCommand({ TableName: this.config.tableName, Key: taskKey(id), ConsistentRead: true }),
-    );
-    const item = out.Item as TaskRecord | undefined;
-    if (!item) return { id, state: 'PENDING' };
+  /**
+   * Sends many tasks: every entry is validated first (one BatchValidationError
+   * lists all bad entries, and then nothing is sent), then they go out with
+   * SendMessageBatch in tens, a few batches in parallel, throttled entries
+   * retried with backoff. Entries that still fail are returned in `failed`,
+   * never dropped: check it.
+   *
+   * @example
+   * const { sent, failed } = await lovage.sendMany(
+   *   users.map((u) => ({ task: 'email.check_quota', args: { warnAtPercent: 90 }, options: { correlationId: u.id } })),
+   * );
+   * if (failed.length > 0) throw new Error(`${failed.length} tasks not sent`);
+   */
+  async sendMany(
+    requests: readonly SendRequest<K>[],
+    options: SendManyOptions = {},
+  ): Promise<SendManyResult> {
+    const { concurrency = 8, maxAttempts = 5, baseDelayMs = 100 } = options;
+    for (const [name, value, min] of [
+      ['concurrency', concurrency, 1],
+      ['maxAttempts', maxAttempts, 1],
+      ['baseDelayMs', baseDelayMs, 0],
+    ] as const) {
+      if (!Number.isInteger(value) || value < min) {
+        throw new SendOptionsError(`${name} (${value}) must be a whole number of at least ${min}`);
+      }
+    }
+    const invalid: InvalidEntry[] = [];
+    const prepared: IndexedSend[] = [];
+    const now = new Date();
+    requests.forEach((request, index) => {
+      try {
+        const ready = prepareSend(
+          this.catalog,
+          this.config,
+          request.task,
+          request.args,
+          request.options,
+          now,
+        );
+        prepared.push({ index, prepared: ready });
+      } catch (error) {
+        if (!(error instanceof LovageError)) throw error;
+        invalid.push({ index, task: String(request.task), error });
+      }
+    });
+    if (invalid.length > 0) throw new BatchValidationError(invalid);
+
+    const queued = prepared.filter((p) => !p.prepared.scheduleAt);
+    const scheduled = prepared.filter((p) => p.prepared.scheduleAt);
+    const [batched, delayed] = await Promise.all([
+      sendBatches(this.sqs, queued, { concurrency, maxAttempts, baseDelayMs }),
+      mapLimit(scheduled, concurrency, async (entry) => {
+        try {
+          return { ...(await this.schedule(entry.prepared)), index: entry.index };
+        } catch (error) {
+          const { name, message } = error as Error;
+          return failure(entry, { code: name, message }, false, 1);
+        }
+      }),
+    ]);
+    type Outcome = (typeof delayed)[number];
+    const isFailure = (r: Outcome): r is FailedSend => 'code' in r;
+    const isSent = (r: Outcome): r is Exclude<Outcome, FailedSend> => !('code' in r);
     return {
-      id,
-      state: item.state,
-      task: item.task,
-      attempt: item.attempt,
-      createdAt: item.createdAt,
-      updatedAt: item.updatedAt,
-      ...(item.finishedAt ? { finishedAt: item.finishedAt } : {}),
-      ...(item.result !== undefined ? { result: item.result } : {}),
-      ...(item.error ? { error: item.error } : {}),
+      sent: [...batched.sent, ...delayed.filter(isSent)].sort((a, b) => a.index - b.index),
+      failed: [...batched.failed, ...delayed.filter(isFailure)].sort((a, b) => a.index - b.index),
     };
+  }
+
+  /**
+   * The task's state, result or error, progress and history. A task with no
+   * record yet is PENDING.
+   *
+   * @example
+   * const { state, result, error, progress, history } = await lovage.get(id);
+   */
+  async get(id: string): Promise<TaskStatus> {
+    return getTask(this.db, this.config.tableName, id);
+  }
+
+  /**
+   * Polls until the task is SUCCESS, FAILURE, REVOKED or EXPIRED and returns
+   * its status (a FAILURE is returned, not thrown); throws WaitTimeoutError
+   * after `timeoutMs` (default 60 s).
+   *
+   * @example
+   * const status = await lovage.wait(id, { timeoutMs: 120_000 });
+   * if (status.state !== 'SUCCESS') console.error(status.error);
+   */
+  async wait(id: string, options: WaitOptions = {}): Promise<TaskStatus> {
+    return waitFor(id, () => this.get(id), options);
+  }
+
+  /**
+   * Revokes a task: REVOKED in its record (created if the task has none yet;
+   * a finished task is left alone) and its pending one-time schedule
+   * deleted. A queued copy is skipped, a running one is aborted at its next
+   * progress checkpoint.
+   *
+   * @example
+   * const { revoked } = await lovage.revoke(id, { reason: 'order cancelled' });
+   */
+  async revoke(id: string, options: RevokeOptions = {}): Promise<RevokeResult> {
+    if (options.task !== undefined) this.catalog.task(options.task);
+    return revokeTask({ db: this.db, scheduler: this.scheduler, config: this.config }, id, options);
+  }
+
+  /**
+   * Recent tasks, newest first, through the table's sharded indexes (no Scan).
+   *
+   * @example
+   * const failed = await lovage.list({ state: 'FAILURE', since: new Date(Date.now() - 3_600_000) });
+   * const recent = await lovage.list({ task: 'email.send', limit: 20 });
+   */
+  async list(options: ListOptions = {}): Promise<TaskStatus[]> {
+    return listTasks(this.db, this.config.tableName, this.catalog, options);
+  }
+
+  /**
+   * Publishes a domain event on the stack's EventBridge bus, where catalog
+   * triggers turn it into tasks. Returns the event id.
+   *
+   * @example
+   * await lovage.publish({ source: 'shop.orders', detailType: 'OrderPlaced', detail: { orderId: 'o-42' } });
+   */
+  async publish(event: DomainEvent): Promise<string> {
+    return publishEvent(this.eventBridge, this.config.eventBusName, event);
+  }
+
+  private schedule(prepared: PreparedSend): Promise<TaskHandle> {
+    return scheduleDelivery(
+      { db: this.db, scheduler: this.scheduler, config: this.config },
+      prepared,
+    );
   }
 }

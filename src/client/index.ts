@@ -1,16 +1,42 @@
+export { MAX_BATCH_ENTRIES } from './batch.js';
+export { type ClientDependencies, LovageClient } from './client.js';
 export {
-  type ClientDependencies,
-  LovageClient,
-  MAX_COUNTDOWN_SECONDS,
-  MAX_MESSAGE_BYTES,
-  type SendOptions,
-  type TaskHandle,
-  type TaskStatus,
-} from './client.js';
-export { SendOptionsError, StackConfigError } from './errors.js';
+  BatchValidationError,
+  type InvalidEntry,
+  PublishError,
+  QueryOptionsError,
+  ScheduleDeliveryError,
+  SendOptionsError,
+  StackConfigError,
+  WaitTimeoutError,
+} from './errors.js';
+export { MAX_COUNTDOWN_SECONDS, MAX_MESSAGE_BYTES } from './prepare.js';
+export { MAX_EVENT_BYTES } from './publish.js';
+export { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT } from './reads.js';
+export { REVOKED_RETENTION_SECONDS } from './revoke.js';
 export {
   loadStackConfig,
   type QueuePair,
+  queueArnOf,
   type StackConfig,
   type StackLookupOptions,
 } from './stack-config.js';
+export type {
+  ArgsOf,
+  DomainEvent,
+  FailedSend,
+  ListOptions,
+  RevokeOptions,
+  RevokeResult,
+  SendManyOptions,
+  SendManyResult,
+  SendOptions,
+  SendRequest,
+  TaskHandle,
+  TaskHistoryEntry,
+  TaskName,
+  TaskProgress,
+  TaskStatus,
+  TimeInput,
+  WaitOptions,
+} from './types.js';

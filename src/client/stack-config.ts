@@ -11,6 +11,10 @@ export interface QueuePair {
 /** Where a deployed Lovage stack keeps things. */
 export interface StackConfig {
   readonly stackName: string;
+  /** Region, account and partition of the stack, read from its stack id (queue ARNs are built from them). */
+  readonly region: string;
+  readonly account: string;
+  readonly partition: string;
   readonly tableName: string;
   /** `"<category>/<tier>"` -> queue pair. */
   readonly queues: Readonly<Record<string, QueuePair>>;
@@ -33,15 +37,27 @@ export interface StackLookupOptions {
 /**
  * Reads the stack's outputs, so a service needs only the stack name and
  * region (and AWS_ENDPOINT_URL against an emulator).
+ *
+ * The queue map stays a CloudFormation output rather than an SSM parameter:
+ * the 1,024-character cap applies to exported values and this one is not
+ * exported; each queue pair costs about 250 characters, so a catalog of
+ * dozens of categories stays far below the stack-wide output budget, and a
+ * sender needs only cloudformation:DescribeStacks (no ssm:GetParameter).
+ *
+ * @example
+ * const config = await loadStackConfig({ stackName: 'Lovage-staging' });
+ * console.log(config.queues['email/high']?.url);
  */
 export async function loadStackConfig(options: StackLookupOptions = {}): Promise<StackConfig> {
   const stackName = options.stackName ?? process.env.LOVAGE_STACK_NAME ?? DEFAULT_STACK_NAME;
   const cfn = options.cloudFormation ?? new CloudFormationClient({});
   let outputs: Record<string, string>;
+  let stackId: string;
   try {
     const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
     const stack = out.Stacks?.[0];
     if (!stack) throw new StackConfigError(`stack '${stackName}' not found`);
+    stackId = stack.StackId ?? '';
     outputs = Object.fromEntries(
       (stack.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
     );
@@ -60,8 +76,17 @@ export async function loadStackConfig(options: StackLookupOptions = {}): Promise
       );
     return value;
   };
+  const [, partition, , region, account] = stackId.split(':');
+  if (!partition || !region || !account) {
+    throw new StackConfigError(
+      `stack '${stackName}' has stack id '${stackId}'; expected arn:<partition>:cloudformation:<region>:<account>:stack/...`,
+    );
+  }
   return {
     stackName,
+    region,
+    account,
+    partition,
     tableName: need(STACK_OUTPUTS.tableName),
     queues: JSON.parse(need(STACK_OUTPUTS.queues)) as Record<string, QueuePair>,
     scheduleGroup: need(STACK_OUTPUTS.scheduleGroup),
@@ -70,4 +95,21 @@ export async function loadStackConfig(options: StackLookupOptions = {}): Promise
     eventBusName: need(STACK_OUTPUTS.eventBusName),
     dashboardName: need(STACK_OUTPUTS.dashboardName),
   };
+}
+
+/**
+ * ARN of a queue of the stack, from its URL (`.../<account>/<name>`) and the
+ * stack's partition and region; EventBridge Scheduler targets take ARNs.
+ *
+ * @example
+ * const arn = queueArnOf(config, config.queues['email/low'].url);
+ */
+export function queueArnOf(config: StackConfig, queueUrl: string): string {
+  const [name, account] = new URL(queueUrl).pathname.split('/').filter(Boolean).reverse();
+  if (!name || !account) {
+    throw new StackConfigError(
+      `queue URL '${queueUrl}' of stack '${config.stackName}' does not end in /<account>/<queue name>`,
+    );
+  }
+  return `arn:${config.partition}:sqs:${config.region}:${account}:${name}`;
 }

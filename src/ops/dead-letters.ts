@@ -48,11 +48,18 @@ export interface ReadOptions {
   readonly holdSeconds?: number;
   /** @defaultValue 1000 */
   readonly max?: number;
+  /**
+   * Leave the read letters hidden for `holdSeconds` (redrive does, so no other reader takes
+   * them meanwhile). Otherwise they are made visible again as soon as they have been read.
+   * @defaultValue false
+   */
+  readonly keepHidden?: boolean;
 }
 
 /**
  * Reads dead letters from the DLQs named by `filter.queue` (all by default). DLQs have no
- * redrive policy, so reading never moves a letter; it only hides it for `holdSeconds`.
+ * redrive policy, so reading never moves a letter; each is hidden while the read goes on
+ * (SQS has no peek) and visible again when it returns, unless `keepHidden`.
  *
  * @example
  * const letters = await readDeadLetters(config, sqs, { task: 'email.send' });
@@ -82,6 +89,7 @@ export async function readDeadLetters(
       for (const message of batch) letters.push(toDeadLetter(queue, message));
     }
   }
+  if (!options.keepHidden) await release(config, sqs, letters);
   return letters.filter((letter) => matches(letter, filter)).slice(0, max);
 }
 
@@ -121,7 +129,10 @@ export async function redrive(
   filter: DeadLetterFilter,
   options: RedriveOptions,
 ): Promise<RedriveResult> {
-  const all = await readDeadLetters(config, sqs, { queue: filter.queue }, { holdSeconds: 60 });
+  const all = await readDeadLetters(config, sqs, filter.queue ? { queue: filter.queue } : {}, {
+    holdSeconds: 60,
+    keepHidden: true,
+  });
   const matched = all.filter((letter) => matches(letter, filter));
   const others = all.filter((letter) => !matches(letter, filter));
   await release(config, sqs, others);

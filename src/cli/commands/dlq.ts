@@ -60,7 +60,7 @@ export function registerDlqCommands(program: Command, run: Run): void {
     .argument('<id>', 'task id or SQS message id')
     .action((id: string) =>
       run(async (ctx, globals) => {
-        const letters = await readDeadLetters(ctx.lovage.config, ctx.sqs, {}, { holdSeconds: 5 });
+        const letters = await readDeadLetters(ctx.lovage.config, ctx.sqs);
         const letter = letters.find((l) => l.taskId === id || l.messageId === id);
         if (!letter) throw new UsageError(`no dead letter with task or message id '${id}'`);
         const status = letter.taskId ? await ctx.lovage.get(letter.taskId) : undefined;

@@ -8,7 +8,7 @@ import {
   runScheduleNow,
   setScheduleState,
 } from '../../ops/index.js';
-import { type Context, EXIT, type GlobalOptions, UsageError } from '../context.js';
+import { type Context, EXIT, type GlobalOptions } from '../context.js';
 import { age, table } from '../format.js';
 import { parseWhole, print } from './tasks.js';
 
@@ -98,15 +98,18 @@ export function registerOperationCommands(program: Command, run: Run): void {
     .command('doctor')
     .description('compare the deployed stack with its template and the catalog')
     .option('--fix', 're-apply what differs (local emulators only; on AWS, deploy instead)')
-    .action((opts: { fix?: boolean }) =>
-      run(async (ctx, globals) => {
-        const endpoint = process.env.AWS_ENDPOINT_URL;
+    .action((opts: { fix?: boolean }) => {
+      // Checked before anything touches AWS, so a wrong endpoint never gets as far as a call.
+      const endpoint = process.env.AWS_ENDPOINT_URL;
+      if (opts.fix && (!endpoint || !isLocalEndpoint(endpoint))) {
+        console.error(
+          `lovage: --fix only runs against a local emulator, but AWS_ENDPOINT_URL is ${endpoint ? `'${endpoint}'` : 'unset'}; on AWS, run cdk deploy`,
+        );
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      return run(async (ctx, globals) => {
         if (opts.fix) {
-          if (!endpoint || !isLocalEndpoint(endpoint)) {
-            throw new UsageError(
-              '--fix only runs against a local emulator (AWS_ENDPOINT_URL on this machine); on AWS, run cdk deploy',
-            );
-          }
           const result = await repair(ctx.lovage.config, ctx.aws, (line) => {
             if (!globals.json) console.log(line);
           });
@@ -126,8 +129,8 @@ export function registerOperationCommands(program: Command, run: Run): void {
             : summary;
         });
         return bad.length > 0 ? EXIT.failed : EXIT.ok;
-      }),
-    );
+      });
+    });
 
   program
     .command('dashboard')
