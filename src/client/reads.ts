@@ -63,6 +63,7 @@ export async function waitFor(
   let pause = intervalMs;
   for (;;) {
     const status = await read();
+    options.onPoll?.(status);
     if (FINISHED_STATES.includes(status.state)) return status;
     const left = deadline - Date.now();
     if (left <= 0) throw new WaitTimeoutError(id, status.state, timeoutMs);

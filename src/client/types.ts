@@ -162,6 +162,8 @@ export interface WaitOptions {
   readonly intervalMs?: number;
   /** @defaultValue 2000 */
   readonly maxIntervalMs?: number;
+  /** Called with every status read, e.g. to draw a progress bar. */
+  readonly onPoll?: (status: TaskStatus) => void;
 }
 
 export interface ListOptions {

@@ -99,6 +99,73 @@ describe('lovage send / status', () => {
   });
 });
 
+describe('lovage wait / list / revoke', () => {
+  it('waits for a task, then finds it with list by task and by state', async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    const { id } = await json<{ id: string }>('send', 'email.check_quota', '{}');
+    const waited = await lovage('wait', id, '--timeout', '120');
+    expect(waited.code).toBe(0);
+    expect(waited.stdout).toContain(`${id}  SUCCESS  email.check_quota`);
+
+    const byTask = await json<{ id: string; state: string }[]>(
+      'list',
+      '--task',
+      'email.check_quota',
+      '--since',
+      since,
+    );
+    expect(byTask).toContainEqual(expect.objectContaining({ id, state: 'SUCCESS' }));
+    const byState = await json<{ id: string }[]>(
+      'list',
+      '--state',
+      'SUCCESS',
+      '--since',
+      since,
+      '--limit',
+      '200',
+    );
+    expect(byState.map((t) => t.id)).toContain(id);
+    const badState = await lovage('list', '--state', 'DONE');
+    expect(badState.code).toBe(2);
+  });
+
+  it('revokes a task scheduled an hour ahead, deleting its one-time schedule', async () => {
+    const sent = await json<{ id: string; scheduleName: string }>(
+      'send',
+      'email.check_quota',
+      '{}',
+      '--countdown',
+      '3600',
+    );
+    expect(sent.scheduleName).toMatch(/^lovage-/);
+    expect((await env.lovage.get(sent.id)).state).toBe('PENDING');
+
+    const revoked = await json<{ revoked: boolean; scheduleDeleted: boolean }>('revoke', sent.id);
+    expect(revoked).toMatchObject({ revoked: true, scheduleDeleted: true });
+    const status = await json<{ state: string; history: { state: string }[] }>('status', sent.id);
+    expect(status.state).toBe('REVOKED');
+    expect(status.history.map((h) => h.state)).toEqual(['PENDING', 'REVOKED']);
+
+    const again = await lovage('revoke', sent.id);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('not revoked, already REVOKED');
+  });
+
+  it('exits 1 when waiting times out', async () => {
+    const { id } = await json<{ id: string }>(
+      'send',
+      'email.check_quota',
+      '{}',
+      '--countdown',
+      '600',
+    );
+    const out = await lovage('wait', id, '--timeout', '1');
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(new RegExp(`${id}`));
+    await env.lovage.revoke(id);
+  });
+});
+
 describe('lovage queues / dashboard', () => {
   it('lists every tier queue with its counts', async () => {
     const stats = await json<{ queue: string; visible: number; deadLetters: number }[]>('queues');

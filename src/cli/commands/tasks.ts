@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { TIERS, type Tier } from '../../catalog/index.js';
 import type { TaskStatus } from '../../client/index.js';
+import { STATES, type TaskState } from '../../protocol/records.js';
 import { type Context, EXIT, type GlobalOptions, UsageError } from '../context.js';
-import { table } from '../format.js';
+import { progressBar, table } from '../format.js';
 
 type Run = (action: (ctx: Context, globals: GlobalOptions) => Promise<number>) => Promise<void>;
 
@@ -43,15 +44,101 @@ export function registerTaskCommands(program: Command, run: Run): void {
         return EXIT.ok;
       }),
     );
+
+  program
+    .command('wait')
+    .description('wait for a task to finish, with a progress bar when it reports progress')
+    .argument('<id>', 'task id')
+    .option('--timeout <seconds>', 'give up after this long (exit 1)', '300')
+    .action((id: string, opts: { timeout: string }) =>
+      run(async (ctx, globals) => {
+        const bar = globals.json ? undefined : progressBar();
+        const status = await ctx.lovage.wait(id, {
+          timeoutMs: parseWhole(opts.timeout, '--timeout') * 1000,
+          onPoll: (s) => {
+            if (s.progress)
+              bar?.update(s.progress.current, s.progress.total, s.progress.message ?? s.state);
+          },
+        });
+        bar?.done();
+        print(globals, status, () => describeStatus(status));
+        return status.state === 'SUCCESS' ? EXIT.ok : EXIT.failed;
+      }),
+    );
+
+  program
+    .command('list')
+    .description('recent tasks, newest first (from the table indexes, never a scan)')
+    .option('--task <name>', 'only this task')
+    .option('--state <state>', `only this state: ${STATES.join(', ')}`)
+    .option('--since <time>', 'ISO time or seconds ago (default: 24 hours ago)')
+    .option('--limit <n>', 'at most this many', '50')
+    .action((opts: { task?: string; state?: string; since?: string; limit: string }) =>
+      run(async (ctx, globals) => {
+        if (opts.state !== undefined && !(STATES as readonly string[]).includes(opts.state)) {
+          throw new UsageError(`--state '${opts.state}' is not one of ${STATES.join(', ')}`);
+        }
+        const tasks = await ctx.lovage.list({
+          ...(opts.task ? { task: opts.task } : {}),
+          ...(opts.state ? { state: opts.state as TaskState } : {}),
+          ...(opts.since ? { since: parseSince(opts.since) } : {}),
+          limit: parseWhole(opts.limit, '--limit'),
+        });
+        print(globals, tasks, () =>
+          tasks.length === 0
+            ? 'no tasks'
+            : table(
+                ['id', 'task', 'state', 'attempt', 'updated'],
+                tasks.map((t) => [t.id, t.task, t.state, t.attempt, t.updatedAt]),
+              ),
+        );
+        return EXIT.ok;
+      }),
+    );
+
+  program
+    .command('revoke')
+    .description(
+      'revoke a task: a queued one is skipped, a scheduled one unscheduled, a running one aborted at its next progress checkpoint',
+    )
+    .argument('<id>', 'task id')
+    .option('--reason <text>', 'recorded in the history', 'revoked with the lovage CLI')
+    .action((id: string, opts: { reason: string }) =>
+      run(async (ctx, globals) => {
+        const result = await ctx.lovage.revoke(id, { reason: opts.reason });
+        print(globals, result, () =>
+          result.revoked
+            ? `${id}: REVOKED${result.scheduleDeleted ? ' (pending schedule deleted)' : ''}`
+            : `${id}: not revoked, already ${result.state}`,
+        );
+        return result.revoked || result.state === 'REVOKED' ? EXIT.ok : EXIT.failed;
+      }),
+    );
+}
+
+function parseTime(value: string, option: string): Date {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms))
+    throw new UsageError(`${option} '${value}' is not an ISO time (e.g. 2026-11-23T10:00:00Z)`);
+  return new Date(ms);
+}
+
+/** `--expires 3600` (seconds from now) or an ISO time. */
+function parseExpiry(value: string): Date {
+  return /^\d+$/.test(value)
+    ? new Date(Date.now() + Number(value) * 1000)
+    : parseTime(value, '--expires');
+}
+
+/** `--since 3600` (seconds ago) or an ISO time. */
+function parseSince(value: string): Date {
+  return /^\d+$/.test(value)
+    ? new Date(Date.now() - Number(value) * 1000)
+    : parseTime(value, '--since');
 }
 
 /** The human form of a task's status. */
-export function describeStatus(
-  status: TaskStatus & {
-    history?: readonly Record<string, unknown>[];
-    progress?: Record<string, unknown>;
-  },
-): string {
+export function describeStatus(status: TaskStatus): string {
   const lines = [
     `${status.id}  ${status.state}${status.task ? `  ${status.task}` : ''}${status.attempt ? `  attempt ${status.attempt}` : ''}`,
   ];
@@ -70,9 +157,7 @@ export function describeStatus(
           h.at,
           h.state,
           h.attempt,
-          (h.error as { type?: string; message?: string } | undefined)
-            ? `${(h.error as { type: string }).type}: ${(h.error as { message: string }).message}`
-            : (h.note ?? ''),
+          h.error ? `${h.error.type}: ${h.error.message}` : (h.note ?? ''),
         ]),
       ),
     );

@@ -15,6 +15,9 @@ import { readDeadLetters, redrive } from '../../../src/ops/index.js';
 
 const config: StackConfig = {
   stackName: 'Lovage',
+  region: 'us-east-1',
+  account: '1',
+  partition: 'aws',
   tableName: 't',
   queues: { 'email/high': { url: 'https://q/1/high', dlq: 'https://q/1/high-dlq' } },
   scheduleGroup: 'g',
