@@ -1,4 +1,13 @@
-export { CheckQuotaArgs, catalog, type LovageCatalog, SendEmailArgs } from './catalog.js';
+export {
+  CheckQuotaArgs,
+  catalog,
+  FailArgs,
+  FlakyArgs,
+  type LovageCatalog,
+  PingArgs,
+  SendEmailArgs,
+  WorkArgs,
+} from './catalog.js';
 export {
   CATEGORY_DEFAULTS,
   type Catalog,
@@ -17,9 +26,12 @@ export {
   PayloadValidationError,
   UnknownTaskError,
 } from './errors.js';
+export { parseRateLimit, resolveTaskOptions, TASK_OPTION_DEFAULTS } from './task-options.js';
 export {
+  type BackoffOptions,
   type CategoryDefinition,
   type CategoryOptions,
+  type RateLimit,
   type ScheduleDefinition,
   type ScheduleExpression,
   type TaskDefinition,

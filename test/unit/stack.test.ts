@@ -19,8 +19,8 @@ beforeAll(() => {
 
 describe('TaskSystemStack', () => {
   it('creates a queue and a DLQ for every (category, tier) the catalog uses, plus the beat DLQ', () => {
-    // email/high, email/low: 2 queues + 2 DLQs; 1 beat tick DLQ.
-    template.resourceCountIs('AWS::SQS::Queue', 5);
+    // email/high, email/low, diagnostics/normal: 3 queues + 3 DLQs; 1 beat tick DLQ.
+    template.resourceCountIs('AWS::SQS::Queue', 7);
     template.resourcePropertiesCountIs(
       'AWS::SQS::Queue',
       {
@@ -28,9 +28,9 @@ describe('TaskSystemStack', () => {
         RedrivePolicy: { maxReceiveCount: 3, deadLetterTargetArn: Match.anyValue() },
         SqsManagedSseEnabled: true,
       },
-      2,
+      3,
     );
-    template.resourcePropertiesCountIs('AWS::SQS::Queue', { MessageRetentionPeriod: 1_209_600 }, 3);
+    template.resourcePropertiesCountIs('AWS::SQS::Queue', { MessageRetentionPeriod: 1_209_600 }, 4);
   });
 
   it('denies non-TLS access on every queue', () => {
@@ -46,7 +46,7 @@ describe('TaskSystemStack', () => {
           ]),
         },
       },
-      5,
+      7,
     );
   });
 
@@ -61,8 +61,8 @@ describe('TaskSystemStack', () => {
   });
 
   it('feeds the function from each tier queue with partial batch responses and per-tier concurrency', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
-    for (const max of [20, 5]) {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
+    for (const max of [20, 10, 5]) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         ScalingConfig: { MaximumConcurrency: max },
@@ -106,7 +106,7 @@ describe('TaskSystemStack', () => {
   });
 
   it('alarms on every DLQ and exports what the client reads', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     for (const output of ['TaskTableName', 'TierQueues', 'ScheduleGroupName', 'DashboardName']) {
       template.hasOutput(output, {});
