@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { TIERS, type Tier } from '../../catalog/index.js';
 import type { TaskStatus } from '../../client/index.js';
 import { STATES, type TaskState } from '../../protocol/records.js';
-import { type Context, EXIT, type GlobalOptions, UsageError } from '../context.js';
+import { EXIT, type GlobalOptions, type Run, UsageError } from '../context.js';
 import { progressBar, table } from '../format.js';
 
 interface SendFlags {
@@ -12,8 +12,6 @@ interface SendFlags {
   readonly expires?: string;
   readonly id?: string;
 }
-
-type Run = (action: (ctx: Context, globals: GlobalOptions) => Promise<number>) => Promise<void>;
 
 export function registerTaskCommands(program: Command, run: Run): void {
   program
