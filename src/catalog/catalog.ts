@@ -1,5 +1,6 @@
 import { defineCatalog, task } from './define.js';
 import { DailyReportArgs, RollupMetricsArgs, WeeklyReportArgs } from './tasks/analytics.js';
+import { FailArgs, FlakyArgs, PingArgs, WorkArgs } from './tasks/diagnostics.js';
 import {
   BounceEventArgs,
   CheckQuotaArgs,
@@ -12,11 +13,15 @@ import { ReconcileArgs, RecordPaymentArgs, RetryFailedPaymentsArgs } from './tas
 import { ArchiveArgs, BackupArgs, CleanupArgs } from './tasks/sync.js';
 
 export * from './tasks/analytics.js';
+export * from './tasks/diagnostics.js';
 export * from './tasks/email.js';
 export * from './tasks/monitoring.js';
 export * from './tasks/orders.js';
 export * from './tasks/payments.js';
 export * from './tasks/sync.js';
+
+/** Short backoff for drills: 1, 2, 4 s, so end-to-end checks finish in seconds. */
+const DRILL_BACKOFF = { baseSeconds: 1, factor: 2, maxSeconds: 4, jitter: 'none' } as const;
 
 /**
  * The Lovage task catalog: the one place that names categories, tasks,
@@ -164,6 +169,37 @@ export const catalog = defineCatalog({
           tier: 'normal',
           resultTtlSeconds: 3600,
           description: 'Recent task failures and applications down, as one status',
+        }),
+      },
+    },
+    diagnostics: {
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      tasks: {
+        'diagnostics.ping': task({
+          schema: PingArgs,
+          description: 'Echo the message with runtime facts (like `celery inspect ping`)',
+        }),
+        'diagnostics.flaky': task({
+          schema: FlakyArgs,
+          maxRetries: 3,
+          backoff: DRILL_BACKOFF,
+          description: 'Fail with a retryable error until attempt > failTimes, then succeed',
+        }),
+        'diagnostics.work': task({
+          schema: WorkArgs,
+          softTimeLimitSeconds: 10,
+          neverRetry: ['SoftTimeLimitExceededError'],
+          maxRetries: 1,
+          backoff: DRILL_BACKOFF,
+          description: 'Hash for `steps` steps with progress; for time limits, progress and revoke',
+        }),
+        'diagnostics.fail': task({
+          schema: FailArgs,
+          maxRetries: 1,
+          backoff: DRILL_BACKOFF,
+          neverRetry: ['DrillConfigError'],
+          description: 'Throw the requested error (unrecoverable or named)',
         }),
       },
     },

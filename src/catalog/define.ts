@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { CatalogError, PayloadValidationError, UnknownTaskError } from './errors.js';
+import { resolveTaskOptions } from './task-options.js';
 import { type ResolvedTrigger, resolveTrigger, type TriggerDefinition } from './triggers.js';
 import {
   type CategoryDefinition,
@@ -156,7 +157,14 @@ export function defineCatalog<const C extends CategoriesInput>(input: CatalogInp
           `task '${taskName}': resultTtlSeconds (${resultTtlSeconds}) must be a whole number of at least 60`,
         );
       }
-      tasks.set(taskName, { ...opts, name: taskName, category: name, tier, resultTtlSeconds });
+      tasks.set(taskName, {
+        ...opts,
+        ...resolveTaskOptions(taskName, opts, options.timeoutSeconds),
+        name: taskName,
+        category: name,
+        tier,
+        resultTtlSeconds,
+      });
     }
     categories.push({ ...options, name, tasks: cat.tasks });
   }

@@ -17,6 +17,7 @@ export {
   PayloadValidationError,
   UnknownTaskError,
 } from './errors.js';
+export { parseRateLimit, resolveTaskOptions, TASK_OPTION_DEFAULTS } from './task-options.js';
 export {
   type ResolvedTrigger,
   resolveTrigger,
@@ -24,8 +25,10 @@ export {
   type TriggerPattern,
 } from './triggers.js';
 export {
+  type BackoffOptions,
   type CategoryDefinition,
   type CategoryOptions,
+  type RateLimit,
   type RateUnit,
   type ScheduleDefinition,
   type ScheduleExpression,

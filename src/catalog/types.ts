@@ -23,6 +23,82 @@ export interface TaskOptions<S extends z.ZodType = z.ZodType> {
   readonly resultTtlSeconds?: number;
   /** One line saying what the task does; shown by the CLI and the dashboard. */
   readonly description?: string;
+  /**
+   * Retries after the first run (0 to 100): a task runs at most `maxRetries + 1` times.
+   * @defaultValue 3
+   */
+  readonly maxRetries?: number;
+  /** Delay before each retry; see {@link BackoffOptions} for the defaults. */
+  readonly backoff?: BackoffOptions;
+  /**
+   * Names (`error.name`) of the only errors that are retried; any other error fails the task at once.
+   * @defaultValue every error except {@link TaskOptions.neverRetry} and `UnrecoverableError`
+   */
+  readonly retryOn?: readonly string[];
+  /**
+   * Names (`error.name`) of errors that fail the task at once, on top of `UnrecoverableError`.
+   * @defaultValue []
+   */
+  readonly neverRetry?: readonly string[];
+  /**
+   * Seconds after which the task's `ctx.signal` is aborted with a `SoftTimeLimitExceededError`;
+   * must be less than the category's `timeoutSeconds` (the hard limit).
+   * @defaultValue no soft limit: only the function timeout
+   */
+  readonly softTimeLimitSeconds?: number;
+  /**
+   * Write nothing on success (no STARTED, no SUCCESS, no result). Failures and retries are still recorded.
+   * @defaultValue false
+   */
+  readonly ignoreResult?: boolean;
+  /**
+   * Record STARTED (a claim with a lease) before running. Off saves one write per task, but
+   * then two deliveries of one id that arrive together may both run; only one result is kept.
+   * @defaultValue true
+   */
+  readonly trackStarted?: boolean;
+  /**
+   * Most runs per window across all concurrent invocations: `<n>/s`, `<n>/m` or `<n>/h`,
+   * e.g. `'10/m'`. A task over the limit is re-queued for the next window without using a retry.
+   * @defaultValue no limit
+   */
+  readonly rateLimit?: `${number}/${'s' | 'm' | 'h'}`;
+}
+
+/**
+ * Exponential backoff: retry `n` (1-based) waits `min(maxSeconds, baseSeconds * factor^(n-1))`,
+ * or a uniformly random part of that with `jitter: 'full'`. Celery's 60/120/240/480 s is
+ * `{ baseSeconds: 60, factor: 2, jitter: 'none' }`.
+ */
+export interface BackoffOptions {
+  /**
+   * Delay before the first retry, in seconds (1 to 86400).
+   * @defaultValue 10
+   */
+  readonly baseSeconds?: number;
+  /**
+   * Multiplier between consecutive retries (1 to 10; 1 is a constant delay).
+   * @defaultValue 2
+   */
+  readonly factor?: number;
+  /**
+   * Cap on any one delay, in seconds (at least `baseSeconds`, at most 86400). Delays over 900 s
+   * go through a one-time Scheduler schedule.
+   * @defaultValue 600
+   */
+  readonly maxSeconds?: number;
+  /**
+   * `'full'` waits a random time between 0 and the computed delay (spreads a burst of failures);
+   * `'none'` waits exactly the computed delay.
+   * @defaultValue 'full'
+   */
+  readonly jitter?: 'full' | 'none';
+}
+
+/** A parsed `rateLimit`: at most `limit` runs per fixed window of `windowSeconds`. */
+export interface RateLimit {
+  readonly limit: number;
+  readonly windowSeconds: number;
 }
 
 export interface TaskDefinition<S extends z.ZodType = z.ZodType> extends TaskOptions<S> {
@@ -30,6 +106,13 @@ export interface TaskDefinition<S extends z.ZodType = z.ZodType> extends TaskOpt
   readonly category: string;
   readonly tier: Tier;
   readonly resultTtlSeconds: number;
+  readonly maxRetries: number;
+  readonly backoff: Required<BackoffOptions>;
+  readonly neverRetry: readonly string[];
+  readonly ignoreResult: boolean;
+  readonly trackStarted: boolean;
+  /** `rateLimit`, parsed. */
+  readonly rateLimitWindow?: RateLimit;
 }
 
 /** How a category's Lambda function is sized. */

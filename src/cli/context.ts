@@ -39,6 +39,11 @@ export interface GlobalOptions {
   readonly json?: boolean;
 }
 
+/** How a command runs its action: with a context, its exit code becoming the process's. */
+export type Run = (
+  action: (ctx: Context, globals: GlobalOptions) => Promise<number>,
+) => Promise<void>;
+
 /** Everything a command needs, built once per run from the stack's outputs. */
 export interface Context {
   readonly lovage: LovageClient<typeof catalog>;

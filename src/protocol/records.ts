@@ -113,3 +113,12 @@ export function indexKeys(
     gsi2sk: `${record.updatedAt}#${record.id}`,
   };
 }
+
+/**
+ * Key of a rate-limit counter: one item per task name and fixed window
+ * (`windowStart` in epoch seconds), counting runs granted in that window.
+ * It expires through the table's TTL shortly after its window ends.
+ */
+export function rateLimitKey(task: string, windowStart: number): { pk: string; sk: string } {
+  return { pk: `RATE#${task}`, sk: `WINDOW#${windowStart}` };
+}

@@ -12,6 +12,8 @@ export const DEAD_LETTER_ATTRIBUTES = {
   errorMessage: 'lovage-error-message',
   failedAt: 'lovage-failed-at',
   attempts: 'lovage-attempts',
+  /** Why the failure is final, e.g. "retries exhausted: attempt 4 of 4 (maxRetries 3)". */
+  reason: 'lovage-failure-reason',
 } as const;
 
 export interface DeadLetter {
@@ -20,7 +22,10 @@ export interface DeadLetter {
   readonly error: TaskError;
   readonly taskId?: string;
   readonly taskName?: string;
+  /** Runs made, including the last. */
   readonly attempts?: number;
+  /** Why it is not retried. */
+  readonly reason?: string;
 }
 
 const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
@@ -39,6 +44,9 @@ export async function sendToDeadLetter(
     ),
     [DEAD_LETTER_ATTRIBUTES.failedAt]: text(new Date().toISOString()),
   };
+  if (letter.reason) {
+    attributes[DEAD_LETTER_ATTRIBUTES.reason] = text(letter.reason.slice(0, 1024));
+  }
   if (letter.taskId) attributes[MESSAGE_ATTRIBUTES.taskId] = text(letter.taskId);
   if (letter.taskName) attributes[MESSAGE_ATTRIBUTES.taskName] = text(letter.taskName);
   if (letter.attempts !== undefined) {

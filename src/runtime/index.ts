@@ -1,5 +1,27 @@
+export { retryDelaySeconds } from './backoff.js';
+export { decideRetry, type RetryDecision, toTaskError } from './classify.js';
 export { DEAD_LETTER_ATTRIBUTES, type DeadLetter, sendToDeadLetter } from './dead-letter.js';
-export { UnrecoverableError, WrongCategoryError } from './errors.js';
+export { type DelaySchedules, DeliveryError, Redelivery, type TierQueue } from './delivery.js';
+export {
+  ProgressError,
+  SoftTimeLimitExceededError,
+  TaskRevokedError,
+  UnrecoverableError,
+  WrongCategoryError,
+} from './errors.js';
+export { PROGRESS_INTERVAL_MS } from './progress.js';
+export { deferralSeconds, type RateDecision, RateLimiter, windowOf } from './rate-limit.js';
+export { REDACTED, redact } from './redact.js';
 export { type Claim, TaskRecords } from './task-records.js';
+export {
+  LIFECYCLE_EVENTS,
+  type MetricsSink,
+  type Outcome,
+  powertoolsMetrics,
+  type RunOutcome,
+  TASK_METRICS,
+  Telemetry,
+} from './telemetry.js';
+export { allowedFrom, canTransition, conditionFor, NO_RECORD } from './transitions.js';
 export type { TaskContext, TaskHandler, TaskHandlers } from './types.js';
 export { createWorker, type WorkerDependencies, type WorkerHandler } from './worker.js';

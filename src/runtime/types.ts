@@ -10,10 +10,28 @@ export interface TaskContext {
   /** 1 on the first run. */
   readonly attempt: number;
   readonly correlationId: string | undefined;
-  /** Aborted when the task must stop (soft time limit, revoke). */
+  /**
+   * Aborted when the task must stop: its reason is a `SoftTimeLimitExceededError`
+   * (soft time limit) or a `TaskRevokedError` (revoked while running). Pass it to
+   * SDK calls (`{ abortSignal: ctx.signal }`) and check it between steps.
+   */
   readonly signal: AbortSignal;
   /** Logger with the task id, name, attempt and correlation id on every line. */
   readonly logger: Logger;
+  /**
+   * Records PROGRESS with `{ current, total, message }` (readable by id while the
+   * task runs). Writes are throttled (at most one a second, plus the final
+   * `current === total`), so it is cheap to call every step. It is also the
+   * task's checkpoint: it throws the signal's reason once the task was revoked
+   * or ran past its soft time limit.
+   *
+   * @example
+   * for (const [i, row] of rows.entries()) {
+   *   await importRow(row);
+   *   await ctx.progress(i + 1, rows.length, 'importing');
+   * }
+   */
+  progress(current: number, total: number, message?: string): Promise<void>;
 }
 
 /** A task's code: typed payload in, JSON-serialisable result out. */

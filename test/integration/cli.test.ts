@@ -151,6 +151,42 @@ describe('lovage wait / list / revoke', () => {
     expect(again.stdout).toContain('not revoked, already REVOKED');
   });
 
+  it('draws a progress bar while waiting for a task that reports progress', async () => {
+    const { id } = await json<{ id: string }>(
+      'send',
+      'diagnostics.work',
+      JSON.stringify({ steps: 6, hashesPerStep: 300_000 }),
+    );
+    const out = await lovage('wait', id, '--timeout', '120');
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain(`${id}  SUCCESS  diagnostics.work`);
+    // Not a terminal here, so each update is its own line on stderr.
+    expect(out.stderr).toMatch(/^\[#*\.*\] \d\/6/m);
+  });
+
+  it('sends with --eta and --expires, and rejects an expiry before the eta', async () => {
+    const eta = new Date(Date.now() + 3_600_000).toISOString();
+    const expires = new Date(Date.now() + 7_200_000).toISOString();
+    const sent = await json<{ id: string; eta: string; delivery: string }>(
+      'send',
+      'email.check_quota',
+      '{}',
+      '--eta',
+      eta,
+      '--expires',
+      expires,
+    );
+    expect(sent.delivery).toBe('schedule');
+    expect(Date.parse(sent.eta)).toBeGreaterThanOrEqual(Date.parse(eta) - 1000);
+    const status = await json<{ state: string; expires: string }>('status', sent.id);
+    expect(status).toMatchObject({ state: 'PENDING', expires });
+    await env.lovage.revoke(sent.id);
+
+    const bad = await lovage('send', 'email.check_quota', '{}', '--eta', expires, '--expires', eta);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/expires/);
+  });
+
   it('exits 1 when waiting times out', async () => {
     const { id } = await json<{ id: string }>(
       'send',
@@ -158,6 +194,9 @@ describe('lovage wait / list / revoke', () => {
       '{}',
       '--countdown',
       '600',
+      // Not email/low: the client tests wait for that queue to hold no delayed messages.
+      '--priority',
+      'high',
     );
     const out = await lovage('wait', id, '--timeout', '1');
     expect(out.code).toBe(1);

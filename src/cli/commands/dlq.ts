@@ -7,11 +7,9 @@ import {
   redrive,
   reopenFailedTask,
 } from '../../ops/index.js';
-import { type Context, EXIT, type GlobalOptions, UsageError } from '../context.js';
+import { EXIT, type Run, UsageError } from '../context.js';
 import { progressBar, table } from '../format.js';
 import { describeStatus, print } from './tasks.js';
-
-type Run = (action: (ctx: Context, globals: GlobalOptions) => Promise<number>) => Promise<void>;
 
 interface FilterOptions {
   readonly queue?: string;

@@ -8,11 +8,9 @@ import {
   runScheduleNow,
   setScheduleState,
 } from '../../ops/index.js';
-import { type Context, EXIT, type GlobalOptions } from '../context.js';
+import { EXIT, type Run } from '../context.js';
 import { age, table } from '../format.js';
 import { parseWhole, print } from './tasks.js';
-
-type Run = (action: (ctx: Context, globals: GlobalOptions) => Promise<number>) => Promise<void>;
 
 export function registerOperationCommands(program: Command, run: Run): void {
   program

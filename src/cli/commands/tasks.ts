@@ -2,10 +2,16 @@ import type { Command } from 'commander';
 import { TIERS, type Tier } from '../../catalog/index.js';
 import type { TaskStatus } from '../../client/index.js';
 import { STATES, type TaskState } from '../../protocol/records.js';
-import { type Context, EXIT, type GlobalOptions, UsageError } from '../context.js';
+import { EXIT, type GlobalOptions, type Run, UsageError } from '../context.js';
 import { progressBar, table } from '../format.js';
 
-type Run = (action: (ctx: Context, globals: GlobalOptions) => Promise<number>) => Promise<void>;
+interface SendFlags {
+  readonly priority?: string;
+  readonly countdown?: string;
+  readonly eta?: string;
+  readonly expires?: string;
+  readonly id?: string;
+}
 
 export function registerTaskCommands(program: Command, run: Run): void {
   program
@@ -14,23 +20,33 @@ export function registerTaskCommands(program: Command, run: Run): void {
     .argument('<task>', 'task name, e.g. email.send')
     .argument('[json]', 'payload as JSON', '{}')
     .option('--priority <tier>', `queue tier: ${TIERS.join(', ')}`)
-    .option('--countdown <seconds>', 'run no sooner than this many seconds from now')
+    .option('--countdown <seconds>', 'run no sooner than this many seconds from now (any distance)')
+    .option('--eta <time>', 'run no sooner than this ISO time')
+    .option('--expires <time>', 'do not run after this ISO time, or this many seconds from now')
     .option('--id <id>', 'task id (sending twice with one id runs the task once)')
-    .action(
-      (task: string, json: string, opts: { priority?: string; countdown?: string; id?: string }) =>
-        run(async (ctx, globals) => {
-          const args = parseJson(json, 'payload');
-          const tier = opts.priority === undefined ? undefined : parseTier(opts.priority);
-          const handle = await ctx.lovage.send(task as never, args as never, {
-            ...(tier ? { tier } : {}),
-            ...(opts.countdown !== undefined
-              ? { countdownSeconds: parseWhole(opts.countdown, '--countdown') }
-              : {}),
-            ...(opts.id ? { id: opts.id } : {}),
-          });
-          print(globals, handle, () => `${handle.id}\nsent ${handle.task} to ${handle.tier}`);
-          return EXIT.ok;
-        }),
+    .action((task: string, json: string, opts: SendFlags) =>
+      run(async (ctx, globals) => {
+        const args = parseJson(json, 'payload');
+        const tier = opts.priority === undefined ? undefined : parseTier(opts.priority);
+        const handle = await ctx.lovage.send(task as never, args as never, {
+          ...(tier ? { tier } : {}),
+          ...(opts.countdown !== undefined
+            ? { countdownSeconds: parseWhole(opts.countdown, '--countdown') }
+            : {}),
+          ...(opts.eta !== undefined ? { eta: parseTime(opts.eta, '--eta') } : {}),
+          ...(opts.expires !== undefined ? { expires: parseExpiry(opts.expires) } : {}),
+          ...(opts.id ? { id: opts.id } : {}),
+        });
+        const when = handle.eta ? ` to run at ${handle.eta}` : '';
+        const via =
+          handle.delivery === 'schedule' ? ` (one-time schedule ${handle.scheduleName})` : '';
+        print(
+          globals,
+          handle,
+          () => `${handle.id}\nsent ${handle.task} to ${handle.tier}${when}${via}`,
+        );
+        return EXIT.ok;
+      }),
     );
 
   program
