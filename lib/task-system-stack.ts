@@ -1,24 +1,37 @@
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { Catalog } from '../src/catalog/index.js';
 import { STACK_OUTPUTS } from '../src/protocol/outputs.js';
+import { WORKLOAD_ENV } from '../src/protocol/workload.js';
+import { CATEGORY_PERMISSIONS } from './category-permissions.js';
+import { type StageConfig, stageConfig } from './config.js';
 import { Beat } from './constructs/beat.js';
 import { CategoryWorker } from './constructs/category-worker.js';
 import { Delays } from './constructs/delays.js';
+import { EventTriggers } from './constructs/event-triggers.js';
 import { Operations } from './constructs/operations.js';
 import { TaskEvents } from './constructs/task-events.js';
 import { TaskStore } from './constructs/task-store.js';
 import { TierQueues } from './constructs/tier-queues.js';
+import { WorkloadData } from './constructs/workload-data.js';
+import {
+  acknowledgeDelaySchedules,
+  acknowledgeEventDeadLetterQueue,
+  acknowledgeRuntimePin,
+  acknowledgeTableIndexes,
+} from './nag-suppressions.js';
+import { checkQueuesOutputSize, queueParameterName } from './queue-directory.js';
+import { requiredVisibilityTimeoutSeconds } from './validation.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface TaskSystemStackProps extends StackProps {
   readonly catalog: Catalog;
   /**
-   * `prod` keeps the table, queues and logs when the stack is deleted; `dev`
-   * removes them.
+   * `prod` keeps the tables, queues, bucket and logs when the stack is
+   * deleted and keeps logs longer; `dev` removes them.
    * @default 'dev'
    */
   readonly stage?: 'dev' | 'prod';
@@ -31,19 +44,34 @@ export interface TaskSystemStackProps extends StackProps {
  * only: each concern lives in its own construct.
  */
 export class TaskSystemStack extends Stack {
+  readonly config: StageConfig;
+  /** Worst-case deployed length of the `TierQueues` output (limit 4096). */
+  readonly queuesOutputLength: number;
+
   constructor(scope: Construct, id: string, props: TaskSystemStackProps) {
     super(scope, id, props);
     const { catalog } = props;
-    const removalPolicy = props.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    this.config = stageConfig(props.stage ?? 'dev');
+    const { removalPolicy } = this.config;
 
     const store = new TaskStore(this, 'Store', { removalPolicy });
     const delays = new Delays(this, 'Delays', { removalPolicy });
     const events = new TaskEvents(this, 'Events');
+    const data = new WorkloadData(this, 'Data', { removalPolicy });
+    const workloadEnv = {
+      [WORKLOAD_ENV.dataBucket]: data.bucket.bucketName,
+      [WORKLOAD_ENV.dataTable]: data.dataTable.tableName,
+      [WORKLOAD_ENV.ledgerTable]: data.ledgerTable.tableName,
+    };
+
     const categories = catalog.categories.map((category) => {
       const queues = new TierQueues(this, `${category.name}-queues`, {
         category: category.name,
         tiers: catalog.tiersOf(category.name),
-        visibilityTimeout: Duration.seconds(6 * category.timeoutSeconds),
+        visibilityTimeout: Duration.seconds(
+          requiredVisibilityTimeoutSeconds(category.timeoutSeconds, category.batchingWindowSeconds),
+        ),
+        retentionPeriod: Duration.seconds(category.retentionSeconds),
         maxReceiveCount: category.maxReceiveCount,
         removalPolicy,
       });
@@ -55,44 +83,72 @@ export class TaskSystemStack extends Stack {
         events,
         entry: `${PROJECT_ROOT}lambdas/${category.name}/index.ts`,
         depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+        environment: workloadEnv,
+        logRetention: this.config.logRetention,
         removalPolicy,
       });
-      for (const statement of CATEGORY_PERMISSIONS[category.name]?.(this) ?? []) {
-        worker.function.addToRolePolicy(statement);
-      }
-      return { name: category.name, queues, worker };
+      CATEGORY_PERMISSIONS[category.name]?.({ stack: this, worker, data, store, events });
+      acknowledgeTableIndexes(worker, store.table);
+      acknowledgeDelaySchedules(worker, delays.group.scheduleGroupName);
+      const tasks = [...catalog.tasks.values()]
+        .filter((t) => t.category === category.name)
+        .map((t) => t.name);
+      return { name: category.name, queues, worker, tasks };
     });
+    const queueFor = (category: string, tier: Parameters<TierQueues['tier']>[0]) => {
+      const found = categories.find((c) => c.name === category);
+      if (!found) throw new Error(`no queues for category '${category}'`);
+      return found.queues.tier(tier).queue;
+    };
 
-    const beat = new Beat(this, 'Beat', {
-      catalog,
-      queueFor: (category, tier) => {
-        const found = categories.find((c) => c.name === category);
-        if (!found) throw new Error(`no queues for category '${category}'`);
-        return found.queues.tier(tier).queue;
-      },
+    const beat = new Beat(this, 'Beat', { catalog, queueFor, removalPolicy });
+    const triggers = new EventTriggers(this, 'Triggers', {
+      bus: events.bus,
+      triggers: catalog.triggers,
+      queueFor,
       removalPolicy,
     });
-
     const operations = new Operations(this, 'Operations', {
       categories,
-      extraDeadLetterQueues: { beat: beat.deadLetterQueue },
+      extraDeadLetterMetrics: {
+        beat: beat.metricDeadLetterDepth(),
+        triggers: triggers.metricDeadLetterDepth(),
+      },
       alertEmail: props.alertEmail,
+      errorRatePercent: this.config.errorRatePercent,
       dashboardName: `${this.stackName}-tasks`,
     });
 
-    new CfnOutput(this, STACK_OUTPUTS.tableName, { value: store.table.tableName });
-    new CfnOutput(this, STACK_OUTPUTS.queues, {
-      value: this.toJsonString(
-        Object.fromEntries(
-          categories.flatMap((c) =>
+    const queueDirectory = Object.fromEntries(
+      categories.flatMap((c) =>
+        c.queues.tiers.map((t) => [
+          `${c.name}/${t.tier}`,
+          { url: t.queue.queueUrl, dlq: t.deadLetterQueue.queueUrl },
+        ]),
+      ),
+    );
+    this.queuesOutputLength = checkQueuesOutputSize(
+      this.stackName,
+      categories.flatMap((c) => c.queues.tiers.map((t) => ({ key: `${c.name}/${t.tier}`, ...t }))),
+    );
+    new CfnOutput(this, STACK_OUTPUTS.queues, { value: this.toJsonString(queueDirectory) });
+    // One parameter per category too: a directory that never outgrows an output's 4 KB.
+    for (const c of categories) {
+      new ssm.StringParameter(this, `${c.name}-queue-directory`, {
+        parameterName: queueParameterName(this.stackName, c.name),
+        description: `Lovage: tier queues of the '${c.name}' category`,
+        stringValue: this.toJsonString(
+          Object.fromEntries(
             c.queues.tiers.map((t) => [
-              `${c.name}/${t.tier}`,
+              t.tier,
               { url: t.queue.queueUrl, dlq: t.deadLetterQueue.queueUrl },
             ]),
           ),
         ),
-      ),
-    });
+      });
+    }
+
+    new CfnOutput(this, STACK_OUTPUTS.tableName, { value: store.table.tableName });
     new CfnOutput(this, STACK_OUTPUTS.scheduleGroup, { value: beat.group.scheduleGroupName });
     new CfnOutput(this, STACK_OUTPUTS.delayScheduleGroup, {
       value: delays.group.scheduleGroupName,
@@ -101,20 +157,13 @@ export class TaskSystemStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.eventBusName, { value: events.bus.eventBusName });
     new CfnOutput(this, STACK_OUTPUTS.dashboardName, { value: operations.dashboard.dashboardName });
     new CfnOutput(this, STACK_OUTPUTS.alertTopicArn, { value: operations.alertTopic.topicArn });
+    new CfnOutput(this, STACK_OUTPUTS.dataBucketName, { value: data.bucket.bucketName });
+    new CfnOutput(this, STACK_OUTPUTS.dataTableName, { value: data.dataTable.tableName });
+    new CfnOutput(this, STACK_OUTPUTS.ledgerTableName, { value: data.ledgerTable.tableName });
+    new CfnOutput(this, STACK_OUTPUTS.stage, { value: this.config.stage });
+
+    acknowledgeRuntimePin(this);
+    acknowledgeEventDeadLetterQueue(beat.deadLetterQueue);
+    acknowledgeEventDeadLetterQueue(triggers.deadLetterQueue);
   }
 }
-
-/**
- * What each category's task code calls besides the task table and its own
- * queues. Kept next to the composition so a reviewer sees every grant.
- */
-const CATEGORY_PERMISSIONS: Record<string, (stack: Stack) => iam.PolicyStatement[]> = {
-  email: (stack) => [
-    new iam.PolicyStatement({
-      actions: ['ses:SendEmail'],
-      resources: [stack.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })],
-    }),
-    // GetAccount has no resource-level permissions.
-    new iam.PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }),
-  ],
-};

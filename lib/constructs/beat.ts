@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -19,6 +20,11 @@ export interface BeatProps {
  * schedule group, each sending its task's envelope straight to the tier queue.
  * A tick's task id is `beat:<schedule>:<scheduled time>`, so a tick that
  * Scheduler retries keeps its id and runs once.
+ *
+ * Scheduler fires at most once a minute. A catalog rate in seconds (e.g. 30
+ * seconds) becomes `rate(1 minute)`; the runtime sees that the tick's schedule
+ * has `fanOut` > 1 and re-sends it as 60/N envelopes with SQS DelaySeconds
+ * 0, N, 2N... each with its own id `<tick id>+<offset>s` (src/runtime/beat-fanout.ts).
  */
 export class Beat extends Construct {
   readonly group: scheduler.ScheduleGroup;
@@ -56,12 +62,23 @@ export class Beat extends Construct {
             TimeZone.of(entry.timezone),
           ),
           target,
-          description: entry.description ?? `Lovage beat: ${entry.task}`,
+          description:
+            (entry.description ?? `Lovage beat: ${entry.task}`) +
+            (entry.fanOut > 1 ? ` (fanned out every ${entry.fanOutIntervalSeconds} s)` : ''),
           timeWindow: scheduler.TimeWindow.off(),
         }),
       );
     }
     this.schedules = schedules;
+  }
+
+  /** Ticks Scheduler could not deliver after its retries (maximum over 1 minute). */
+  metricDeadLetterDepth(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(1),
+      statistic: 'Maximum',
+      ...props,
+    });
   }
 }
 

@@ -3,8 +3,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { Tier } from '../../src/catalog/index.js';
 import type { CategoryWorker } from './category-worker.js';
 import type { TierQueues } from './tier-queues.js';
 
@@ -12,17 +12,42 @@ export interface MonitoredCategory {
   readonly name: string;
   readonly queues: TierQueues;
   readonly worker: CategoryWorker;
+  /** Task names of the category, one row of EMF widgets each. */
+  readonly tasks: readonly string[];
 }
+
+/** When a tier's queue needs a human. */
+export interface TierAlarmThresholds {
+  /** Visible messages above which the backlog alarm fires. */
+  readonly backlog: number;
+  /** Age of the oldest message above which the latency alarm fires. */
+  readonly oldestMessageAge: Duration;
+}
+
+/** Defaults: the higher the tier, the sooner someone is told. */
+export const DEFAULT_TIER_THRESHOLDS: Readonly<Record<Tier, TierAlarmThresholds>> = {
+  critical: { backlog: 100, oldestMessageAge: Duration.minutes(1) },
+  high: { backlog: 500, oldestMessageAge: Duration.minutes(5) },
+  normal: { backlog: 1000, oldestMessageAge: Duration.minutes(15) },
+  low: { backlog: 5000, oldestMessageAge: Duration.hours(1) },
+};
 
 export interface OperationsProps {
   readonly categories: readonly MonitoredCategory[];
-  /** Extra DLQs to alarm on (e.g. the beat's undeliverable ticks), by label. */
-  readonly extraDeadLetterQueues?: Readonly<Record<string, sqs.IQueue>>;
+  /** Extra DLQ depth metrics to alarm on (the beat's and the triggers' undeliverable events), by label. */
+  readonly extraDeadLetterMetrics?: Readonly<Record<string, cloudwatch.IMetric>>;
   /**
    * Address subscribed to the alert topic.
    * @default - no subscription; subscribe to the topic yourself
    */
   readonly alertEmail?: string;
+  /** @default DEFAULT_TIER_THRESHOLDS */
+  readonly tierThresholds?: Partial<Record<Tier, TierAlarmThresholds>>;
+  /**
+   * Error rate (percent of invocations over 5 minutes) above which a category alarms.
+   * @default 5
+   */
+  readonly errorRatePercent?: number;
   /** @default 'Lovage' */
   readonly dashboardName?: string;
 }
@@ -30,7 +55,10 @@ export interface OperationsProps {
 /**
  * What an operator watches: one CloudWatch dashboard (per tier: depth, age of
  * oldest message, DLQ depth; per category: invocations, errors, throttles,
- * duration percentiles), an alarm on every DLQ, and an SNS alert topic.
+ * concurrency, duration percentiles; per task: succeeded, failed, retried,
+ * duration), alarms (any DLQ non-empty, backlog, oldest message, error rate)
+ * and an SNS alert topic. Every widget and alarm is built from the
+ * constructs' metric helpers.
  */
 export class Operations extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
@@ -49,33 +77,43 @@ export class Operations extends Construct {
     });
 
     const alarms: cloudwatch.Alarm[] = [];
-    const alarmOnDlq = (label: string, metric: cloudwatch.IMetric) => {
-      const alarm = new cloudwatch.Alarm(this, `${label}DlqNotEmpty`, {
-        alarmDescription: `Lovage: messages in the ${label} dead-letter queue`,
+    const alarm = (
+      id: string,
+      description: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+    ) => {
+      const created = new cloudwatch.Alarm(this, id, {
+        alarmDescription: `Lovage: ${description}`,
         metric,
-        threshold: 0,
+        threshold,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      alarm.addAlarmAction(new actions.SnsAction(this.alertTopic));
-      alarms.push(alarm);
+      created.addAlarmAction(new actions.SnsAction(this.alertTopic));
+      alarms.push(created);
     };
+    const thresholds = (tier: Tier) =>
+      props.tierThresholds?.[tier] ?? DEFAULT_TIER_THRESHOLDS[tier];
 
-    for (const { name, queues, worker } of props.categories) {
+    for (const { name, queues, worker, tasks } of props.categories) {
       this.dashboard.addWidgets(
         new cloudwatch.TextWidget({ markdown: `## ${name}`, width: 24, height: 1 }),
       );
       for (const { tier } of queues.tiers) {
+        const limit = thresholds(tier);
         this.dashboard.addWidgets(
           new cloudwatch.GraphWidget({
             title: `${name}/${tier}: queue depth`,
-            left: [queues.metricDepth(tier)],
+            left: [queues.metricDepth(tier), queues.metricInFlight(tier)],
+            leftAnnotations: [{ value: limit.backlog, label: 'backlog alarm' }],
             width: 8,
           }),
           new cloudwatch.GraphWidget({
-            title: `${name}/${tier}: age of oldest message`,
+            title: `${name}/${tier}: age of oldest message (s)`,
             left: [queues.metricOldestMessageAge(tier)],
+            leftAnnotations: [{ value: limit.oldestMessageAge.toSeconds(), label: 'target' }],
             width: 8,
           }),
           new cloudwatch.GraphWidget({
@@ -84,29 +122,68 @@ export class Operations extends Construct {
             width: 8,
           }),
         );
-        alarmOnDlq(`${name}-${tier}`, queues.metricDeadLetterDepth(tier));
+        const label = `${name}/${tier}`;
+        alarm(
+          `${name}-${tier}DlqNotEmpty`,
+          `messages in the ${label} dead-letter queue`,
+          queues.metricDeadLetterDepth(tier),
+          0,
+        );
+        alarm(
+          `${name}-${tier}Backlog`,
+          `${label} has more than ${limit.backlog} messages waiting`,
+          queues.metricDepth(tier),
+          limit.backlog,
+        );
+        alarm(
+          `${name}-${tier}OldestMessage`,
+          `the oldest ${label} message waited longer than ${limit.oldestMessageAge.toSeconds()} s`,
+          queues.metricOldestMessageAge(tier),
+          limit.oldestMessageAge.toSeconds(),
+        );
       }
       this.dashboard.addWidgets(
         new cloudwatch.GraphWidget({
           title: `${name}: invocations, errors, throttles`,
           left: [worker.metricInvocations(), worker.metricErrors(), worker.metricThrottles()],
-          width: 12,
+          width: 8,
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${name}: concurrency`,
+          left: [worker.metricConcurrency()],
+          width: 8,
         }),
         new cloudwatch.GraphWidget({
           title: `${name}: duration p50 / p95 / p99`,
           left: ['p50', 'p95', 'p99'].map((p) => worker.metricDuration(p, { label: p })),
+          width: 8,
+        }),
+      );
+      this.dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: `${name}: tasks succeeded / failed / retried`,
+          left: tasks.flatMap((t) =>
+            (['TaskSucceeded', 'TaskFailed', 'TaskRetried'] as const).map((m) =>
+              worker.metricTask(t, m, { label: `${t} ${m.slice(4).toLowerCase()}` }),
+            ),
+          ),
+          width: 12,
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${name}: task duration p95 (ms)`,
+          left: tasks.map((t) => worker.metricTask(t, 'TaskDuration', { label: t })),
           width: 12,
         }),
       );
-    }
-    for (const [label, queue] of Object.entries(props.extraDeadLetterQueues ?? {})) {
-      alarmOnDlq(
-        label,
-        queue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(1),
-          statistic: 'Maximum',
-        }),
+      alarm(
+        `${name}ErrorRate`,
+        `more than ${props.errorRatePercent ?? 5}% of ${name} invocations failed`,
+        worker.metricErrorRatio(),
+        (props.errorRatePercent ?? 5) / 100,
       );
+    }
+    for (const [label, metric] of Object.entries(props.extraDeadLetterMetrics ?? {})) {
+      alarm(`${label}DlqNotEmpty`, `messages in the ${label} dead-letter queue`, metric, 0);
     }
     this.alarms = alarms;
   }

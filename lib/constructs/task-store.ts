@@ -53,6 +53,14 @@ export class TaskStore extends Construct {
     );
   }
 
+  /**
+   * Lets `grantee` read task records and query the indexes without scanning:
+   * dynamodb:GetItem, BatchGetItem and Query (reports, health checks).
+   */
+  grantQueryRecords(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query');
+  }
+
   /** Lets `grantee` read task records and query the indexes. */
   grantReadRecords(grantee: iam.IGrantable): iam.Grant {
     return this.table.grantReadData(grantee);

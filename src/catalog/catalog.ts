@@ -1,60 +1,33 @@
-import { z } from 'zod';
 import { defineCatalog, task } from './define.js';
+import { DailyReportArgs, RollupMetricsArgs, WeeklyReportArgs } from './tasks/analytics.js';
+import { FailArgs, FlakyArgs, PingArgs, WorkArgs } from './tasks/diagnostics.js';
+import {
+  BounceEventArgs,
+  CheckQuotaArgs,
+  SendBulkEmailArgs,
+  SendEmailArgs,
+} from './tasks/email.js';
+import { CheckAppsArgs, RegisterAppArgs, SystemHealthArgs } from './tasks/monitoring.js';
+import { MatchOrderArgs, NotifyStatusArgs, SendRemindersArgs } from './tasks/orders.js';
+import { ReconcileArgs, RecordPaymentArgs, RetryFailedPaymentsArgs } from './tasks/payments.js';
+import { ArchiveArgs, BackupArgs, CleanupArgs } from './tasks/sync.js';
 
-/** Payload of `email.send`: one message through Amazon SES. */
-export const SendEmailArgs = z.object({
-  /** Sender; its address or domain must be a verified SES identity. */
-  from: z.email(),
-  to: z.array(z.email()).min(1).max(50),
-  subject: z.string().min(1).max(998),
-  text: z.string().min(1),
-  html: z.string().optional(),
-  replyTo: z.email().optional(),
-});
-export type SendEmailArgs = z.infer<typeof SendEmailArgs>;
-
-/** Payload of `email.check_quota`. */
-export const CheckQuotaArgs = z.object({
-  /** Log a warning when the last 24 h used more than this share of the sending quota. */
-  warnAtPercent: z.number().min(1).max(100).default(80),
-});
-export type CheckQuotaArgs = z.infer<typeof CheckQuotaArgs>;
-
-/** Payload of `diagnostics.ping`: echoed back with facts about the runtime that ran it. */
-export const PingArgs = z.object({ message: z.string().max(1000).default('ping') });
-export type PingArgs = z.infer<typeof PingArgs>;
-
-/** Payload of `diagnostics.flaky`: fails (retryably) until `ctx.attempt > failTimes`. */
-export const FlakyArgs = z.object({ failTimes: z.number().int().min(0).max(20) });
-export type FlakyArgs = z.infer<typeof FlakyArgs>;
-
-/** Payload of `diagnostics.work`: `steps` units of hashing, reporting progress after each. */
-export const WorkArgs = z.object({
-  steps: z.number().int().min(1).max(100_000),
-  /** SHA-256 rounds per step (real CPU work, not a sleep). */
-  hashesPerStep: z.number().int().min(1).max(1_000_000).default(1000),
-});
-export type WorkArgs = z.infer<typeof WorkArgs>;
-
-/** Payload of `diagnostics.fail`: the error to throw. */
-export const FailArgs = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('unrecoverable'), message: z.string().max(500).default('drill') }),
-  z.object({
-    kind: z.literal('named'),
-    /** The error's `name`; `DrillConfigError` is in the task's `neverRetry`, others are retried. */
-    name: z.string().regex(/^[A-Za-z_$][\w$]*$/),
-    message: z.string().max(500).default('drill'),
-  }),
-]);
-export type FailArgs = z.infer<typeof FailArgs>;
+export * from './tasks/analytics.js';
+export * from './tasks/diagnostics.js';
+export * from './tasks/email.js';
+export * from './tasks/monitoring.js';
+export * from './tasks/orders.js';
+export * from './tasks/payments.js';
+export * from './tasks/sync.js';
 
 /** Short backoff for drills: 1, 2, 4 s, so end-to-end checks finish in seconds. */
 const DRILL_BACKOFF = { baseSeconds: 1, factor: 2, maxSeconds: 4, jitter: 'none' } as const;
 
 /**
  * The Lovage task catalog: the one place that names categories, tasks,
- * tiers and schedules. The stack, the runtime, the client and the CLI all
- * read it.
+ * tiers, schedules and event triggers. The stack, the runtime, the client
+ * and the CLI all read it. One block per category; payload schemas live in
+ * ./tasks/<category>.ts.
  */
 export const catalog = defineCatalog({
   categories: {
@@ -72,6 +45,130 @@ export const catalog = defineCatalog({
           tier: 'low',
           resultTtlSeconds: 3600,
           description: 'Record SES sending-quota use and warn near the limit',
+        }),
+        'email.send_bulk': task({
+          schema: SendBulkEmailArgs,
+          tier: 'low',
+          description: 'Send one message per recipient, skipping suppressed addresses',
+        }),
+        'email.process_bounce': task({
+          schema: BounceEventArgs,
+          tier: 'low',
+          // SES publishes bounce events only to the account's default bus (and PutEvents refuses
+          // `aws.*` sources), so this is sent as a task by whatever receives the bounces.
+          description: 'Suppress permanently bounced addresses (detail of an SES bounce event)',
+        }),
+      },
+    },
+    payments: {
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      tierConcurrency: { critical: 100 },
+      tasks: {
+        'payments.record': task({
+          schema: RecordPaymentArgs,
+          tier: 'critical',
+          resultTtlSeconds: 7 * 86_400,
+          description: 'Write one ledger movement, once per payment id',
+        }),
+        'payments.retry_failed': task({
+          schema: RetryFailedPaymentsArgs,
+          tier: 'normal',
+          description: 'Retry payments that failed for lack of funds',
+        }),
+        'payments.reconcile': task({
+          schema: ReconcileArgs,
+          tier: 'low',
+          description: 'Compare balances with their ledger entries; report to S3',
+        }),
+      },
+    },
+    orders: {
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      tasks: {
+        'orders.match': task({
+          schema: MatchOrderArgs,
+          tier: 'high',
+          description: 'Match a new order against the opposite side of its book',
+        }),
+        'orders.notify_status': task({
+          schema: NotifyStatusArgs,
+          tier: 'normal',
+          description: "E-mail the customer their order's status, once per status",
+        }),
+        'orders.send_reminders': task({
+          schema: SendRemindersArgs,
+          tier: 'low',
+          description: 'Publish one reminder event per order left open too long',
+        }),
+      },
+    },
+    sync: {
+      timeoutSeconds: 300,
+      memoryMb: 512,
+      batchSize: 1,
+      tasks: {
+        'sync.backup': task({
+          schema: BackupArgs,
+          tier: 'low',
+          description: 'Copy a table to S3 as JSON lines',
+        }),
+        'sync.cleanup': task({
+          schema: CleanupArgs,
+          tier: 'low',
+          description: 'Delete backups or archives older than a cut-off',
+        }),
+        'sync.archive': task({
+          schema: ArchiveArgs,
+          tier: 'low',
+          description: 'Move closed orders older than a cut-off to S3',
+        }),
+      },
+    },
+    analytics: {
+      timeoutSeconds: 120,
+      memoryMb: 512,
+      batchSize: 1,
+      tasks: {
+        'analytics.daily_report': task({
+          schema: DailyReportArgs,
+          tier: 'low',
+          description: 'Task counts of one day, by task and state, to S3',
+        }),
+        'analytics.weekly_report': task({
+          schema: WeeklyReportArgs,
+          tier: 'low',
+          description: 'Task counts of seven days, by task and state, to S3',
+        }),
+        'analytics.rollup_metrics': task({
+          schema: RollupMetricsArgs,
+          tier: 'low',
+          resultTtlSeconds: 3600,
+          description: 'Roll task counts of the last window up into one item',
+        }),
+      },
+    },
+    monitoring: {
+      timeoutSeconds: 60,
+      memoryMb: 256,
+      tasks: {
+        'monitoring.register_app': task({
+          schema: RegisterAppArgs,
+          tier: 'normal',
+          description: 'Register an application whose health URL is checked',
+        }),
+        'monitoring.check_apps': task({
+          schema: CheckAppsArgs,
+          tier: 'high',
+          resultTtlSeconds: 3600,
+          description: 'HTTP health check of every registered application, with history',
+        }),
+        'monitoring.system_health': task({
+          schema: SystemHealthArgs,
+          tier: 'normal',
+          resultTtlSeconds: 3600,
+          description: 'Recent task failures and applications down, as one status',
         }),
       },
     },
@@ -113,6 +210,71 @@ export const catalog = defineCatalog({
       every: { rate: '1 minute' },
       args: { warnAtPercent: 80 },
       description: 'SES quota use, every minute',
+    },
+    'app-health-checks': {
+      task: 'monitoring.check_apps',
+      every: { rate: '30 seconds' },
+      args: {},
+      description: 'Health checks of registered applications, every 30 s',
+    },
+    'system-health': {
+      task: 'monitoring.system_health',
+      every: { rate: '2 minutes' },
+      args: {},
+    },
+    'metrics-rollup': {
+      task: 'analytics.rollup_metrics',
+      every: { rate: '5 minutes' },
+      args: { windowMinutes: 5 },
+    },
+    'retry-failed-payments': {
+      task: 'payments.retry_failed',
+      every: { rate: '15 minutes' },
+      args: {},
+    },
+    'order-reminders': {
+      task: 'orders.send_reminders',
+      every: { rate: '30 minutes' },
+      args: { olderThanMinutes: 60 },
+    },
+    'cleanup-old-backups': {
+      task: 'sync.cleanup',
+      every: { rate: '1 hour' },
+      args: { prefix: 'backups', olderThanDays: 30 },
+    },
+    'ledger-backup': {
+      task: 'sync.backup',
+      every: { rate: '6 hours' },
+      args: { source: 'ledger' },
+    },
+    'daily-report': {
+      task: 'analytics.daily_report',
+      every: { cron: '0 2 * * ? *', timezone: 'Europe/London' },
+      args: {},
+      description: "Yesterday's task report, 02:00 London time",
+    },
+    'daily-reconciliation': {
+      task: 'payments.reconcile',
+      every: { cron: '30 2 * * ? *', timezone: 'Europe/London' },
+      args: {},
+    },
+    'weekly-report': {
+      task: 'analytics.weekly_report',
+      every: { cron: '0 8 ? * SUN *', timezone: 'America/New_York' },
+      args: {},
+      description: 'Weekly task report, Sundays 08:00 New York time',
+    },
+    'weekly-archive': {
+      task: 'sync.archive',
+      every: { cron: '0 8 ? * SUN *', timezone: 'Europe/London' },
+      args: { olderThanDays: 90 },
+    },
+  },
+  triggers: {
+    'order-created': {
+      task: 'orders.match',
+      pattern: { source: ['shop.orders'], detailType: ['order.created'] },
+      description: 'A new order is matched against its book',
     },
   },
 });

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { CatalogError, PayloadValidationError, UnknownTaskError } from './errors.js';
 import { resolveTaskOptions } from './task-options.js';
+import { type ResolvedTrigger, resolveTrigger, type TriggerDefinition } from './triggers.js';
 import {
   type CategoryDefinition,
   type CategoryOptions,
@@ -34,6 +35,8 @@ export interface CatalogInput<C extends CategoriesInput> {
   readonly categories: C;
   /** Periodic tasks (the beat), keyed by schedule name. */
   readonly schedules?: Readonly<Record<string, ScheduleDefinition<TaskNamesOf<C>>>>;
+  /** Domain events on the stack's bus that start tasks, keyed by trigger name. */
+  readonly triggers?: Readonly<Record<string, TriggerDefinition<TaskNamesOf<C>>>>;
 }
 
 export interface ResolvedSchedule extends ScheduleDefinition {
@@ -42,6 +45,15 @@ export interface ResolvedSchedule extends ScheduleDefinition {
   readonly expression: string;
   /** IANA time zone for cron expressions. */
   readonly timezone: string;
+  /**
+   * Deliveries per Scheduler tick. Scheduler fires at most once a minute, so a
+   * rate of N seconds becomes `rate(1 minute)` whose tick the runtime fans out
+   * into 60/N envelopes, `fanOutIntervalSeconds` apart (SQS DelaySeconds).
+   * 1 for every other schedule.
+   */
+  readonly fanOut: number;
+  /** Seconds between fanned-out deliveries; 0 when `fanOut` is 1. */
+  readonly fanOutIntervalSeconds: number;
 }
 
 /**
@@ -51,6 +63,7 @@ export interface ResolvedSchedule extends ScheduleDefinition {
 export interface Catalog<C extends CategoriesInput = CategoriesInput> {
   readonly categories: readonly CategoryDefinition[];
   readonly schedules: readonly ResolvedSchedule[];
+  readonly triggers: readonly ResolvedTrigger[];
   /** Every task, by name. */
   readonly tasks: ReadonlyMap<string, TaskDefinition>;
   /** The task called `name`; throws {@link UnknownTaskError} if there is none. */
@@ -76,13 +89,16 @@ export function task<S extends z.ZodType>(options: TaskOptions<S>): TaskOptions<
 const CATEGORY_NAME = /^[a-z][a-z0-9-]{0,30}$/;
 const TASK_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 const SCHEDULE_NAME = /^[a-z0-9][a-z0-9-]{0,50}$/;
-const RATE = /^(\d+) (minute|minutes|hour|hours|day|days)$/;
+const RATE = /^(\d+) (second|seconds|minute|minutes|hour|hours|day|days)$/;
 
 export const CATEGORY_DEFAULTS: Required<CategoryOptions> = {
   timeoutSeconds: 30,
   memoryMb: 256,
   maxReceiveCount: 3,
   batchSize: 10,
+  batchingWindowSeconds: 0,
+  retentionSeconds: 4 * 86_400,
+  tierConcurrency: {},
 };
 
 export const TASK_DEFAULTS = { tier: 'normal', resultTtlSeconds: 86_400 } as const;
@@ -175,9 +191,14 @@ export function defineCatalog<const C extends CategoriesInput>(input: CatalogInp
     resolveSchedule(name, def, lookup, parseArgs),
   );
 
+  const triggers = Object.entries(input.triggers ?? {}).map(([name, def]) =>
+    resolveTrigger(name, def, lookup),
+  );
+
   return {
     categories,
     schedules,
+    triggers,
     tasks,
     task: lookup,
     category(name) {
@@ -204,17 +225,27 @@ function definedOnly<T extends object>(value: T): Partial<T> {
 }
 
 function validateCategoryOptions(name: string, o: Required<CategoryOptions>): void {
-  const checks: [keyof CategoryOptions, number, number][] = [
+  const checks: [Exclude<keyof CategoryOptions, 'tierConcurrency'>, number, number][] = [
     ['timeoutSeconds', 1, 900],
     ['memoryMb', 128, 10_240],
     ['maxReceiveCount', 1, 1000],
     ['batchSize', 1, 10],
+    ['batchingWindowSeconds', 0, 300],
+    // SQS keeps messages 60 s to 14 days; never longer than the DLQ, or redriven messages could expire first.
+    ['retentionSeconds', 60, 1_209_600],
   ];
   for (const [key, min, max] of checks) {
     const value = o[key];
     if (!Number.isInteger(value) || value < min || value > max) {
       throw new CatalogError(
         `category '${name}': ${key} (${value}) must be a whole number from ${min} to ${max}`,
+      );
+    }
+  }
+  for (const [tier, value] of Object.entries(o.tierConcurrency)) {
+    if (!TIERS.includes(tier as Tier) || !Number.isInteger(value) || value < 2 || value > 1000) {
+      throw new CatalogError(
+        `category '${name}': tierConcurrency.${tier} (${value}) must be a whole number from 2 to 1000 for one of ${TIERS.join(', ')}`,
       );
     }
   }
@@ -235,24 +266,27 @@ function resolveSchedule(
   } catch (error) {
     throw new CatalogError(`schedule '${name}': ${(error as Error).message}`, { cause: error });
   }
-  const { expression, timezone } = scheduleExpression(name, def.every);
-  return { ...def, name, expression, timezone };
+  return { ...def, name, ...scheduleExpression(name, def.every) };
 }
 
-function scheduleExpression(
-  name: string,
-  every: ScheduleExpression,
-): { expression: string; timezone: string } {
+type ResolvedTiming = Pick<
+  ResolvedSchedule,
+  'expression' | 'timezone' | 'fanOut' | 'fanOutIntervalSeconds'
+>;
+
+function scheduleExpression(name: string, every: ScheduleExpression): ResolvedTiming {
+  const once = { fanOut: 1, fanOutIntervalSeconds: 0 };
   if ('rate' in every) {
     const match = RATE.exec(every.rate);
     if (!match || Number(match[1]) < 1) {
       throw new CatalogError(
-        `schedule '${name}': rate '${every.rate}' must be '<n> minute(s)|hour(s)|day(s)' with n >= 1`,
+        `schedule '${name}': rate '${every.rate}' must be '<n> second(s)|minute(s)|hour(s)|day(s)' with n >= 1`,
       );
     }
     const n = Number(match[1]);
     const unit = match[2]?.replace(/s$/, '') ?? 'minute';
-    return { expression: `rate(${n} ${n === 1 ? unit : `${unit}s`})`, timezone: 'UTC' };
+    if (unit === 'second') return subMinuteRate(name, n);
+    return { expression: `rate(${n} ${n === 1 ? unit : `${unit}s`})`, timezone: 'UTC', ...once };
   }
   const fields = every.cron.trim().split(/\s+/);
   if (fields.length !== 6) {
@@ -264,7 +298,22 @@ function scheduleExpression(
   if (!isTimeZone(timezone)) {
     throw new CatalogError(`schedule '${name}': '${timezone}' is not an IANA time zone`);
   }
-  return { expression: `cron(${fields.join(' ')})`, timezone };
+  return { expression: `cron(${fields.join(' ')})`, timezone, ...once };
+}
+
+/** `n seconds`: a one-minute schedule fanned out into 60/n deliveries, so n must divide 60. */
+function subMinuteRate(name: string, n: number): ResolvedTiming {
+  if (n >= 60 || 60 % n !== 0) {
+    throw new CatalogError(
+      `schedule '${name}': rate '${n} seconds' must divide a minute (1, 2, 3, 4, 5, 6, 10, 12, 15, 20 or 30 seconds); use minutes above that`,
+    );
+  }
+  return {
+    expression: 'rate(1 minute)',
+    timezone: 'UTC',
+    fanOut: 60 / n,
+    fanOutIntervalSeconds: n,
+  };
 }
 
 function isTimeZone(tz: string): boolean {

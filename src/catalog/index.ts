@@ -1,13 +1,4 @@
-export {
-  CheckQuotaArgs,
-  catalog,
-  FailArgs,
-  FlakyArgs,
-  type LovageCatalog,
-  PingArgs,
-  SendEmailArgs,
-  WorkArgs,
-} from './catalog.js';
+export * from './catalog.js';
 export {
   CATEGORY_DEFAULTS,
   type Catalog,
@@ -28,10 +19,17 @@ export {
 } from './errors.js';
 export { parseRateLimit, resolveTaskOptions, TASK_OPTION_DEFAULTS } from './task-options.js';
 export {
+  type ResolvedTrigger,
+  resolveTrigger,
+  type TriggerDefinition,
+  type TriggerPattern,
+} from './triggers.js';
+export {
   type BackoffOptions,
   type CategoryDefinition,
   type CategoryOptions,
   type RateLimit,
+  type RateUnit,
   type ScheduleDefinition,
   type ScheduleExpression,
   type TaskDefinition,

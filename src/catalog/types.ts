@@ -138,6 +138,24 @@ export interface CategoryOptions {
    * @defaultValue 10
    */
   readonly batchSize?: number;
+  /**
+   * How long the event-source mapping gathers messages before invoking (0 to 300 s).
+   * Part of the queue's visibility timeout (6 x timeout + batching window).
+   * @defaultValue 0
+   */
+  readonly batchingWindowSeconds?: number;
+  /**
+   * How long an unconsumed message stays in a tier queue, in seconds (60 to 1209600,
+   * never longer than the DLQ's 14 days).
+   * @defaultValue 345600 (4 days)
+   */
+  readonly retentionSeconds?: number;
+  /**
+   * MaximumConcurrency of each tier's event-source mapping (2 to 1000), so a
+   * flood of `low` tasks cannot starve `critical`.
+   * @defaultValue the stack's per-tier defaults (critical 50, high 20, normal 10, low 5)
+   */
+  readonly tierConcurrency?: Readonly<Partial<Record<Tier, number>>>;
 }
 
 export interface CategoryDefinition<
@@ -147,9 +165,23 @@ export interface CategoryDefinition<
   readonly tasks: T;
 }
 
-/** `rate(...)` or `cron(...)` in EventBridge Scheduler syntax, evaluated in `timezone`. */
+/** Units a beat `rate` may use; seconds go below Scheduler's one-minute minimum (see `ResolvedSchedule.fanOut`). */
+export type RateUnit =
+  | 'second'
+  | 'seconds'
+  | 'minute'
+  | 'minutes'
+  | 'hour'
+  | 'hours'
+  | 'day'
+  | 'days';
+
+/**
+ * `rate(...)` or `cron(...)` in EventBridge Scheduler syntax, evaluated in
+ * `timezone`. A rate in seconds must divide a minute (e.g. `30 seconds`).
+ */
 export type ScheduleExpression =
-  | { readonly rate: `${number} ${'minute' | 'minutes' | 'hour' | 'hours' | 'day' | 'days'}` }
+  | { readonly rate: `${number} ${RateUnit}` }
   | { readonly cron: string; readonly timezone?: string };
 
 export interface ScheduleDefinition<Name extends string = string> {

@@ -15,7 +15,23 @@ export const STACK_OUTPUTS = {
   eventBusName: 'EventBusName',
   dashboardName: 'DashboardName',
   alertTopicArn: 'AlertTopicArn',
+  /** S3 bucket the seed tasks write backups, archives and reports to. */
+  dataBucketName: 'DataBucketName',
+  /** Domain table of the seed tasks (orders, monitored applications, ...). */
+  dataTableName: 'DataTableName',
+  /** Payments ledger table. */
+  ledgerTableName: 'LedgerTableName',
+  /** `dev` or `prod`. */
+  stage: 'Stage',
 } as const;
+
+/**
+ * SSM parameter (String, JSON `{ <tier>: { url, dlq } }`) with the queues of
+ * one category; the same data as the `TierQueues` output, split so that it
+ * never outgrows CloudFormation's 4 KB output limit.
+ */
+export const queueDirectoryParameter = (stackName: string, category: string): string =>
+  `/lovage/${stackName}/queues/${category}`;
 
 /** Stack name used when none is given. */
 export const DEFAULT_STACK_NAME = 'Lovage';

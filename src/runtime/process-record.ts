@@ -4,6 +4,7 @@ import type { Catalog, TaskDefinition } from '../catalog/index.js';
 import { MAX_SQS_DELAY_SECONDS } from '../protocol/delays.js';
 import { type Envelope, EnvelopeError, parseEnvelope } from '../protocol/envelope.js';
 import { FINISHED_STATES } from '../protocol/records.js';
+import { fanOutBeatTick } from './beat-fanout.js';
 import { toTaskError } from './classify.js';
 import { sendToDeadLetter } from './dead-letter.js';
 import { WrongCategoryError } from './errors.js';
@@ -47,6 +48,7 @@ export async function processRecord(record: SQSRecord, scope: RecordScope): Prom
     await rejectMessage(record, error as Error, runtime);
     return;
   }
+  if (await fanOutBeatTick(catalog, envelope, record.eventSourceARN, runtime.sqs)) return;
 
   const logger = runtime.logger.createChild({
     persistentKeys: {

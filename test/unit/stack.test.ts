@@ -1,36 +1,56 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { CategoryWorker } from '../../lib/constructs/category-worker.js';
-import { Delays } from '../../lib/constructs/delays.js';
-import { TaskEvents } from '../../lib/constructs/task-events.js';
-import { TaskStore } from '../../lib/constructs/task-store.js';
-import { TierQueues } from '../../lib/constructs/tier-queues.js';
 import { TaskSystemStack } from '../../lib/task-system-stack.js';
-import { catalog, defineCatalog, task } from '../../src/catalog/index.js';
+import { catalog, TIERS } from '../../src/catalog/index.js';
 
+let stack: TaskSystemStack;
 let template: Template;
 
 beforeAll(() => {
-  const app = new App();
-  template = Template.fromStack(new TaskSystemStack(app, 'Test', { catalog }));
+  stack = new TaskSystemStack(new App(), 'Test', { catalog });
+  template = Template.fromStack(stack);
 });
 
-describe('TaskSystemStack', () => {
-  it('creates a queue and a DLQ for every (category, tier) the catalog uses, plus the beat DLQ', () => {
-    // email/high, email/low, diagnostics/normal: 3 queues + 3 DLQs; 1 beat tick DLQ.
-    template.resourceCountIs('AWS::SQS::Queue', 7);
+const tierPairs = catalog.categories.flatMap((c) =>
+  catalog.tiersOf(c.name).map((t) => [c.name, t]),
+);
+
+describe('queues per (category, tier)', () => {
+  it('creates a queue and a DLQ for every (category, tier) the catalog uses, plus the beat and trigger DLQs', () => {
+    expect(tierPairs.length).toBeGreaterThanOrEqual(10);
+    template.resourceCountIs('AWS::SQS::Queue', 2 * tierPairs.length + 2);
     template.resourcePropertiesCountIs(
       'AWS::SQS::Queue',
-      {
-        VisibilityTimeout: 180,
-        RedrivePolicy: { maxReceiveCount: 3, deadLetterTargetArn: Match.anyValue() },
-        SqsManagedSseEnabled: true,
-      },
-      3,
+      { MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true },
+      tierPairs.length + 2,
     );
-    template.resourcePropertiesCountIs('AWS::SQS::Queue', { MessageRetentionPeriod: 1_209_600 }, 4);
+  });
+
+  it('derives visibility timeout (6 x timeout + batching window), retention and maxReceiveCount from the catalog', () => {
+    const expected = new Map<string, number>();
+    for (const c of catalog.categories) {
+      const key = JSON.stringify([
+        6 * c.timeoutSeconds + c.batchingWindowSeconds,
+        c.retentionSeconds,
+        c.maxReceiveCount,
+      ]);
+      expected.set(key, (expected.get(key) ?? 0) + catalog.tiersOf(c.name).length);
+    }
+    for (const [key, count] of expected) {
+      const [vt, retention, receives] = JSON.parse(key) as number[];
+      template.resourcePropertiesCountIs(
+        'AWS::SQS::Queue',
+        {
+          VisibilityTimeout: vt,
+          MessageRetentionPeriod: retention,
+          RedrivePolicy: { maxReceiveCount: receives, deadLetterTargetArn: Match.anyValue() },
+        },
+        count,
+      );
+    }
+    // sync: 300 s timeout -> 1800 s.
+    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 1800 });
   });
 
   it('denies non-TLS access on every queue', () => {
@@ -46,30 +66,53 @@ describe('TaskSystemStack', () => {
           ]),
         },
       },
-      7,
+      2 * tierPairs.length + 2,
     );
   });
+});
 
-  it('runs the category on nodejs22.x arm64 with the SDK bundled', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
-      Architectures: ['arm64'],
-      Timeout: 30,
-      MemorySize: 256,
-      Environment: { Variables: Match.objectLike({ LOVAGE_CATEGORY: 'email' }) },
-    });
+describe('workers', () => {
+  it('runs one function per category on nodejs22.x arm64 with the catalog memory and timeout', () => {
+    template.resourceCountIs('AWS::Lambda::Function', catalog.categories.length);
+    for (const c of catalog.categories) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Timeout: c.timeoutSeconds,
+        MemorySize: c.memoryMb,
+        Environment: {
+          Variables: Match.objectLike({
+            LOVAGE_CATEGORY: c.name,
+            LOVAGE_DATA_BUCKET: Match.anyValue(),
+            LOVAGE_DATA_TABLE: Match.anyValue(),
+            LOVAGE_LEDGER_TABLE: Match.anyValue(),
+          }),
+        },
+      });
+    }
   });
 
-  it('feeds the function from each tier queue with partial batch responses and per-tier concurrency', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
-    for (const max of [20, 10, 5]) {
+  it('feeds each function from each tier queue with partial batch responses and per-tier concurrency', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', tierPairs.length);
+    for (const [tier, max] of [
+      ['high', 20],
+      ['normal', 10],
+      ['low', 5],
+    ] as const) {
+      expect(TIERS).toContain(tier);
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         ScalingConfig: { MaximumConcurrency: max },
       });
     }
+    // payments raises its critical tier in the catalog.
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 100 },
+    });
   });
+});
 
+describe('stores', () => {
   it('stores tasks in an on-demand, encrypted table with PITR, TTL and sharded indexes', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
@@ -83,92 +126,78 @@ describe('TaskSystemStack', () => {
     });
   });
 
-  it('schedules each beat entry to send its envelope to the tier queue, flexible window off', () => {
-    const schedules = template.findResources('AWS::Scheduler::Schedule');
-    expect(Object.keys(schedules)).toHaveLength(1);
-    const schedule = Object.values(schedules)[0] as { Properties: { Target: { Input: string } } };
-    expect(schedule.Properties).toMatchObject({
-      ScheduleExpression: 'rate(1 minute)',
-      FlexibleTimeWindow: { Mode: 'OFF' },
-      Target: {
-        RetryPolicy: { MaximumRetryAttempts: 3 },
-        DeadLetterConfig: { Arn: expect.anything() },
+  it('encrypts every table and keeps point-in-time recovery on (task, domain and ledger tables)', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    template.resourcePropertiesCountIs(
+      'AWS::DynamoDB::Table',
+      {
+        BillingMode: 'PAY_PER_REQUEST',
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      },
+      3,
+    );
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'failed' })],
+    });
+  });
+
+  it('keeps the data bucket private, encrypted, versioned, TLS-only and access-logged', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: Match.objectLike({}),
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'data/' }),
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
       },
     });
-    const input = JSON.parse(schedule.Properties.Target.Input);
-    expect(input).toMatchObject({
-      v: 1,
-      id: 'beat:email-quota-check:<aws.scheduler.scheduled-time>',
-      task: 'email.check_quota',
-      tier: 'low',
-      args: { warnAtPercent: 80 },
-    });
-  });
-
-  it('alarms on every DLQ and exports what the client reads', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
-    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    for (const output of ['TaskTableName', 'TierQueues', 'ScheduleGroupName', 'DashboardName']) {
-      template.hasOutput(output, {});
-    }
-  });
-
-  it("grants the worker only the table's record actions, no Scan or DeleteItem", () => {
-    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
-    expect(policies).toContain('dynamodb:UpdateItem');
-    expect(policies).not.toContain('dynamodb:Scan');
-    expect(policies).not.toContain('dynamodb:DeleteItem');
+    template.resourcePropertiesCountIs(
+      'AWS::S3::BucketPolicy',
+      {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      },
+      2,
+    );
   });
 });
 
-describe('synth-time validation', () => {
-  const small = defineCatalog({
-    categories: {
-      math: { timeoutSeconds: 60, tasks: { 'math.add': task({ schema: z.object({}) }) } },
-    },
-  });
-
-  const build = (visibilityTimeout: Duration, tierConcurrency?: Record<string, number>) => () => {
-    const stack = new Stack(new App(), 'V');
-    const queues = new TierQueues(stack, 'Q', {
-      category: 'math',
-      tiers: ['normal'],
-      visibilityTimeout,
+describe('outputs', () => {
+  it('exports what the client and CLI read, and a queue directory per category in SSM', () => {
+    for (const output of [
+      'TaskTableName',
+      'TierQueues',
+      'ScheduleGroupName',
+      'DelayScheduleGroupName',
+      'DelayRoleArn',
+      'EventBusName',
+      'DashboardName',
+      'AlertTopicArn',
+      'DataBucketName',
+      'DataTableName',
+      'LedgerTableName',
+      'Stage',
+    ]) {
+      template.hasOutput(output, {});
+    }
+    template.resourceCountIs('AWS::SSM::Parameter', catalog.categories.length);
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/lovage/Test/queues/payments',
+      Type: 'String',
     });
-    new CategoryWorker(stack, 'W', {
-      category: small.category('math'),
-      queues,
-      store: new TaskStore(stack, 'S'),
-      delays: new Delays(stack, 'D'),
-      events: new TaskEvents(stack, 'E'),
-      entry: 'lambdas/email/index.ts',
-      depsLockFilePath: 'package-lock.json',
-      ...(tierConcurrency ? { tierConcurrency } : {}),
-    });
-  };
-
-  it('fails if the visibility timeout is under 6 x the function timeout', () => {
-    expect(build(Duration.seconds(300))).toThrow(
-      'math/normal: visibilityTimeout (300 s) must be at least 6 x function timeout (60 s)',
-    );
   });
 
-  it('fails if a tier concurrency is outside 2..1000', () => {
-    expect(build(Duration.seconds(360), { normal: 1 })).toThrow(
-      'math/normal: tierConcurrency (1) must be a whole number from 2 to 1000',
-    );
-  });
-
-  it('fails if retention exceeds the DLQ retention', () => {
-    const stack = new Stack(new App(), 'R');
-    expect(
-      () =>
-        new TierQueues(stack, 'Q', {
-          category: 'math',
-          tiers: ['normal'],
-          visibilityTimeout: Duration.seconds(360),
-          retentionPeriod: Duration.days(15),
-        }),
-    ).toThrow(/retentionPeriod \(1296000 s\) must be at most the DLQ's retention \(1209600 s\)/);
+  it("keeps the TierQueues output under CloudFormation's 4096-character limit in the worst case", () => {
+    expect(stack.queuesOutputLength).toBeGreaterThan(1000);
+    expect(stack.queuesOutputLength).toBeLessThanOrEqual(4096);
   });
 });

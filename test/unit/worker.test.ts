@@ -58,6 +58,8 @@ function worker(
     {
       'email.send': handlers['email.send'] ?? (async () => ({ messageId: 'ses-1', recipients: 1 })),
       'email.check_quota': handlers['email.check_quota'] ?? (async () => ({})),
+      'email.send_bulk': async () => ({}),
+      'email.process_bounce': async () => ({}),
     },
     {
       records: new TaskRecords(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'tasks'),

@@ -1,0 +1,21 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { catalog } from '../../src/catalog/index.js';
+import { WORKER_ENV } from '../../src/protocol/env.js';
+import { WORKLOAD_ENV } from '../../src/protocol/workload.js';
+import { createWorker } from '../../src/runtime/index.js';
+import { requireEnv } from '../shared/env.js';
+import { AppRegistry } from './apps.js';
+import { checkApps } from './check-apps.js';
+import { systemHealth } from './system-health.js';
+
+const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+let apps: AppRegistry | undefined;
+const registry = () => (apps ??= new AppRegistry(db, requireEnv(WORKLOAD_ENV.dataTable)));
+
+export const handler = createWorker(catalog, 'monitoring', {
+  'monitoring.register_app': (args) => registry().register(args),
+  'monitoring.check_apps': (args, ctx) => checkApps(registry(), args, ctx),
+  'monitoring.system_health': (args, ctx) =>
+    systemHealth(db, requireEnv(WORKER_ENV.table), registry(), args, ctx),
+});

@@ -1,0 +1,146 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { MatchOrderArgs } from '../../src/catalog/index.js';
+import type { TaskContext } from '../../src/runtime/index.js';
+import {
+  bookPk,
+  bookSk,
+  crosses,
+  type Fill,
+  ORDER_KINDS,
+  type Order,
+  type OrderStatus,
+  type OrderStore,
+  orderKey,
+} from './book.js';
+
+export interface MatchResult {
+  readonly orderId: string;
+  readonly status: OrderStatus;
+  readonly filled: number;
+  readonly remaining: number;
+  readonly fills: readonly Fill[];
+}
+
+const statusOf = (quantity: number, remaining: number): OrderStatus =>
+  remaining === 0 ? 'FILLED' : remaining < quantity ? 'PARTIAL' : 'OPEN';
+
+/**
+ * `orders.match` (triggered by `order.created`): stores the order, fills it
+ * against the best-priced resting orders of the opposite side, and rests what
+ * is left in its own book. Each fill changes both orders and the resting
+ * book entry in one transaction, conditional on both remainders, so a re-run
+ * or a concurrent match never fills the same quantity twice.
+ */
+export async function matchOrder(
+  store: OrderStore,
+  args: MatchOrderArgs,
+  ctx: Pick<TaskContext, 'signal'>,
+  now = () => new Date(),
+): Promise<MatchResult> {
+  let order = await store.create(args, now());
+  for (let round = 0; order.remaining > 0 && round < 20 && !ctx.signal.aborted; round++) {
+    const candidates = (await store.opposite(order)).filter((r) => crosses(order, r.price));
+    if (candidates.length === 0) break;
+    for (const resting of candidates) {
+      if (order.remaining === 0) break;
+      const filled = await fill(store, order, resting, now().toISOString());
+      if (filled) order = filled;
+    }
+  }
+  await rest(store, order, now().toISOString());
+  return {
+    orderId: order.orderId,
+    status: order.status,
+    filled: order.quantity - order.remaining,
+    remaining: order.remaining,
+    fills: order.fills,
+  };
+}
+
+/** One fill; undefined when the resting order changed under us (the next round re-reads the book). */
+async function fill(
+  store: OrderStore,
+  order: Order,
+  entry: Order,
+  at: string,
+): Promise<Order | undefined> {
+  const resting = await store.get(entry.orderId);
+  if (!resting || resting.remaining === 0) return undefined;
+  const quantity = Math.min(order.remaining, resting.remaining);
+  const restingLeft = resting.remaining - quantity;
+  const orderLeft = order.remaining - quantity;
+  const toOrder: Fill = { against: resting.orderId, quantity, price: resting.price, at };
+  const toResting: Fill = { against: order.orderId, quantity, price: resting.price, at };
+  const update = (o: Order, left: number, f: Fill) => ({
+    Update: {
+      TableName: store.tableName,
+      Key: orderKey(o.orderId),
+      UpdateExpression: `SET remaining = :left, #status = :status, fills = list_append(fills, :fill), updatedAt = :at${left === 0 ? ', kind = :closed, kindAt = :at' : ''}`,
+      ConditionExpression: 'remaining = :before',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':left': left,
+        ':status': statusOf(o.quantity, left),
+        ':fill': [f],
+        ':at': at,
+        ':before': o.remaining,
+        ...(left === 0 ? { ':closed': ORDER_KINDS.closed } : {}),
+      },
+    },
+  });
+  const bookKey = { pk: bookPk(resting.symbol, resting.side), sk: bookSk(resting) };
+  try {
+    await store.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          update(order, orderLeft, toOrder),
+          update(resting, restingLeft, toResting),
+          restingLeft === 0
+            ? { Delete: { TableName: store.tableName, Key: bookKey } }
+            : {
+                Update: {
+                  TableName: store.tableName,
+                  Key: bookKey,
+                  UpdateExpression: 'SET remaining = :left',
+                  ExpressionAttributeValues: { ':left': restingLeft },
+                },
+              },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (error instanceof TransactionCanceledException) return undefined;
+    throw error;
+  }
+  return {
+    ...order,
+    remaining: orderLeft,
+    status: statusOf(order.quantity, orderLeft),
+    fills: [...order.fills, toOrder],
+  };
+}
+
+/** Puts what is left of the order in its book (open orders are reminded about), or closes it. */
+async function rest(store: OrderStore, order: Order, at: string): Promise<void> {
+  if (order.remaining === 0) return;
+  await store.db.send(
+    new PutCommand({
+      TableName: store.tableName,
+      Item: { ...order, pk: bookPk(order.symbol, order.side), sk: bookSk(order) },
+    }),
+  );
+  await store.db.send(
+    new UpdateCommand({
+      TableName: store.tableName,
+      Key: orderKey(order.orderId),
+      UpdateExpression:
+        'SET kind = :open, kindAt = if_not_exists(kindAt, :created), updatedAt = :at',
+      ExpressionAttributeValues: {
+        ':open': ORDER_KINDS.open,
+        ':created': order.createdAt,
+        ':at': at,
+      },
+    }),
+  );
+}

@@ -1,0 +1,227 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TaskSystemStack } from '../../lib/task-system-stack.js';
+import { catalog } from '../../src/catalog/index.js';
+
+let template: Template;
+let prod: Template;
+
+beforeAll(() => {
+  template = Template.fromStack(new TaskSystemStack(new App(), 'Test', { catalog }));
+  prod = Template.fromStack(
+    new TaskSystemStack(new App(), 'Prod', {
+      catalog,
+      stage: 'prod',
+      alertEmail: 'oncall@example.com',
+    }),
+  );
+});
+
+type Schedule = {
+  Properties: {
+    Name?: string;
+    ScheduleExpression: string;
+    ScheduleExpressionTimezone?: string;
+    FlexibleTimeWindow: { Mode: string };
+    Target: { Input: string; RetryPolicy: unknown; DeadLetterConfig: unknown };
+  };
+};
+const schedules = () =>
+  Object.values(template.findResources('AWS::Scheduler::Schedule')) as Schedule[];
+const scheduleOf = (name: string) => {
+  const found = schedules().find(
+    (s) => JSON.parse(s.Properties.Target.Input).source === `beat:${name}`,
+  );
+  if (!found) throw new Error(`no schedule ${name}`);
+  return found.Properties;
+};
+
+describe('beat', () => {
+  it('creates one schedule per catalog entry, flexible window off, with retries and a DLQ', () => {
+    expect(schedules()).toHaveLength(catalog.schedules.length);
+    for (const s of schedules()) {
+      expect(s.Properties).toMatchObject({
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: {
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+          DeadLetterConfig: { Arn: expect.anything() },
+        },
+      });
+    }
+  });
+
+  it('mirrors the Celery seeds: 30 s, 2, 5, 15, 30 min, hourly, 6 h, daily 02:00 and weekly Sunday 08:00 in a time zone', () => {
+    const expressions = schedules().map((s) => s.Properties.ScheduleExpression);
+    for (const e of [
+      'rate(2 minutes)',
+      'rate(5 minutes)',
+      'rate(15 minutes)',
+      'rate(30 minutes)',
+      'rate(1 hour)',
+      'rate(6 hours)',
+    ]) {
+      expect(expressions).toContain(e);
+    }
+    expect(scheduleOf('daily-report')).toMatchObject({
+      ScheduleExpression: 'cron(0 2 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/London',
+    });
+    expect(scheduleOf('weekly-report')).toMatchObject({
+      ScheduleExpression: 'cron(0 8 ? * SUN *)',
+      ScheduleExpressionTimezone: 'America/New_York',
+    });
+  });
+
+  it('deploys the 30-second schedule as a one-minute tick that the runtime fans out', () => {
+    expect(scheduleOf('app-health-checks').ScheduleExpression).toBe('rate(1 minute)');
+    expect(catalog.schedules.find((s) => s.name === 'app-health-checks')).toMatchObject({
+      fanOut: 2,
+      fanOutIntervalSeconds: 30,
+    });
+  });
+
+  it('derives each tick id from the scheduled time so a retried tick runs once', () => {
+    const input = JSON.parse(scheduleOf('email-quota-check').Target.Input);
+    expect(input).toMatchObject({
+      v: 1,
+      id: 'beat:email-quota-check:<aws.scheduler.scheduled-time>',
+      task: 'email.check_quota',
+      tier: 'low',
+      args: { warnAtPercent: 80 },
+      source: 'beat:email-quota-check',
+    });
+  });
+});
+
+describe('event triggers', () => {
+  it('turns order.created events on the stack bus into orders.match envelopes on the high queue', () => {
+    const rules = template.findResources('AWS::Events::Rule', {
+      Properties: { EventPattern: { source: ['shop.orders'], 'detail-type': ['order.created'] } },
+    });
+    expect(Object.keys(rules)).toHaveLength(1);
+    const rule = Object.values(rules)[0] as {
+      Properties: {
+        EventBusName: unknown;
+        Targets: {
+          Arn: unknown;
+          InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string };
+          RetryPolicy: unknown;
+          DeadLetterConfig: unknown;
+        }[];
+      };
+    };
+    expect(JSON.stringify(rule.Properties.EventBusName)).toContain('EventsBus');
+    const [target] = rule.Properties.Targets;
+    expect(JSON.stringify(target?.Arn)).toContain('ordersqueueshigh');
+    expect(target?.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 8 });
+    expect(target?.DeadLetterConfig).toMatchObject({ Arn: expect.anything() });
+    expect(Object.values(target?.InputTransformer.InputPathsMap ?? {})).toEqual(
+      expect.arrayContaining(['$.id', '$.detail', '$.time']),
+    );
+    const template_ = target?.InputTransformer.InputTemplate ?? '';
+    expect(template_).toContain('"task":"orders.match"');
+    expect(template_).toContain('"tier":"high"');
+    expect(template_).toMatch(/"id":"event:order-created:<[a-z-]+>"/);
+    expect(template_).toMatch(/"args":<detail>/);
+  });
+
+  it('lets EventBridge send only to the queue of its rule (queue policy scoped by rule ARN)', () => {
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['sqs:SendMessage']),
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('dashboard and alarms', () => {
+  const tierCount = catalog.categories.reduce((n, c) => n + catalog.tiersOf(c.name).length, 0);
+
+  it('alarms on every DLQ, backlog and oldest message per tier, error rate per category, and the beat and trigger DLQs', () => {
+    template.resourceCountIs(
+      'AWS::CloudWatch::Alarm',
+      3 * tierCount + catalog.categories.length + 2,
+    );
+    template.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 },
+      tierCount + 2,
+    );
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: 60,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 100,
+    });
+    template.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      { MetricName: 'Errors', Statistic: 'Average', Threshold: 0.1 },
+      catalog.categories.length,
+    );
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Threshold: 0.05 }, 0);
+    prod.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      { MetricName: 'Errors', Threshold: 0.05 },
+      catalog.categories.length,
+    );
+  });
+
+  it('sends every alarm to the SNS topic, which e-mails the address from config', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
+      Properties: { AlarmActions: unknown[] };
+    }[];
+    for (const a of alarms)
+      expect(JSON.stringify(a.Properties.AlarmActions)).toContain('OperationsAlerts');
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    prod.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
+  });
+
+  it('charts every task from the runtime EMF metrics (namespace Lovage, dimension task)', () => {
+    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0] as {
+      Properties: { DashboardBody: unknown };
+    };
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const metric of ['TaskSucceeded', 'TaskFailed', 'TaskRetried', 'TaskDuration']) {
+      expect(body).toContain(metric);
+    }
+    for (const name of catalog.tasks.keys()) {
+      expect(body).toContain(`\\"Lovage\\",\\"TaskSucceeded\\",\\"task\\",\\"${name}\\"`);
+    }
+    for (const metric of [
+      'ApproximateAgeOfOldestMessage',
+      'ConcurrentExecutions',
+      'Throttles',
+      'p99',
+    ]) {
+      expect(body).toContain(metric);
+    }
+  });
+});
+
+describe('stages', () => {
+  it('retains tables, queues and the bucket in prod and deletes them in dev', () => {
+    for (const type of ['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::S3::Bucket']) {
+      for (const r of Object.values(prod.findResources(type)) as { DeletionPolicy?: string }[]) {
+        expect(r.DeletionPolicy).toBe('Retain');
+      }
+      for (const r of Object.values(template.findResources(type)) as {
+        DeletionPolicy?: string;
+      }[]) {
+        expect(r.DeletionPolicy).toBe('Delete');
+      }
+    }
+    prod.hasOutput('Stage', { Value: 'prod' });
+  });
+});
