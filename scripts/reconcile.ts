@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DriftClients } from '../src/drift/live.js';
 import { type ReconcileResult, repairDrift } from '../src/drift/repair.js';
@@ -66,6 +67,7 @@ function clients(): DriftClients {
     sqs: new SQSClient(config),
     ddb: new DynamoDBClient(config),
     lambda: new LambdaClient(config),
+    scheduler: new SchedulerClient(config),
   };
 }
 

@@ -25,14 +25,19 @@ import {
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
 import {
+  GetScheduleCommand,
+  type SchedulerClient,
+  UpdateScheduleCommand,
+} from '@aws-sdk/client-scheduler';
+import {
   GetQueueAttributesCommand,
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { LovageError } from '../errors.js';
 import { eventSourceFunctionNames } from './plan.js';
-import { type CfnTemplate, parseStackArn, type ResolveContext } from './template.js';
-import type { FixAction, LiveStack, LiveTable } from './types.js';
+import { type CfnTemplate, parseStackArn, type ResolveContext, resolveValue } from './template.js';
+import type { FixAction, LiveSchedule, LiveStack, LiveTable } from './types.js';
 
 /** The live stack could not be read. */
 export class DriftError extends LovageError {
@@ -47,6 +52,7 @@ export interface DriftClients {
   readonly sqs: SQSClient;
   readonly ddb: DynamoDBClient;
   readonly lambda: LambdaClient;
+  readonly scheduler: SchedulerClient;
 }
 
 /** Reads everything {@link planReconcile} compares from the emulator. */
@@ -112,7 +118,29 @@ export async function readLiveStack(
     }
     eventSourceMappings[functionName] = mappings;
   }
-  return { ...ctx, tables, eventSourceMappings };
+  const schedules: Record<string, LiveSchedule> = {};
+  await Promise.all(
+    ofType('AWS::Scheduler::Schedule').map(async (id) => {
+      const group = resolveValue(template.Resources?.[id]?.Properties?.GroupName ?? 'default', ctx);
+      const GroupName = group.ok ? String(group.value) : 'default';
+      const out = await aws.scheduler
+        .send(new GetScheduleCommand({ Name: physicalIds[id], GroupName }))
+        .catch(() => undefined);
+      if (!out) return;
+      schedules[id] = {
+        GroupName,
+        ...(out.ScheduleExpression ? { ScheduleExpression: out.ScheduleExpression } : {}),
+        ...(out.ScheduleExpressionTimezone
+          ? { ScheduleExpressionTimezone: out.ScheduleExpressionTimezone }
+          : {}),
+        ...(out.State ? { State: out.State } : {}),
+        ...(out.FlexibleTimeWindow?.Mode
+          ? { FlexibleTimeWindowMode: out.FlexibleTimeWindow.Mode }
+          : {}),
+      };
+    }),
+  );
+  return { ...ctx, tables, eventSourceMappings, schedules };
 }
 
 async function readTable(tableName: string, ddb: DynamoDBClient): Promise<LiveTable> {
@@ -185,5 +213,29 @@ export async function applyFix(fix: FixAction, aws: DriftClients): Promise<void>
     case 'lambda:CreateEventSourceMapping':
       await aws.lambda.send(new CreateEventSourceMappingCommand(fix.params));
       return;
+    case 'scheduler:UpdateSchedule': {
+      // UpdateSchedule replaces the whole definition: send the live one back with the fix.
+      const current = await aws.scheduler.send(
+        new GetScheduleCommand({ Name: fix.name, GroupName: fix.groupName }),
+      );
+      await aws.scheduler.send(
+        new UpdateScheduleCommand({
+          Name: fix.name,
+          GroupName: fix.groupName,
+          ScheduleExpression: current.ScheduleExpression,
+          ScheduleExpressionTimezone: current.ScheduleExpressionTimezone,
+          FlexibleTimeWindow: current.FlexibleTimeWindow,
+          Target: current.Target,
+          Description: current.Description,
+          StartDate: current.StartDate,
+          EndDate: current.EndDate,
+          KmsKeyArn: current.KmsKeyArn,
+          ActionAfterCompletion: current.ActionAfterCompletion,
+          State: current.State,
+          ...fix.changes,
+        }),
+      );
+      return;
+    }
   }
 }

@@ -7,6 +7,7 @@
 
 import { checkTable, TABLE_TYPES } from './dynamodb.js';
 import { checkEventSourceMapping, functionName } from './lambda.js';
+import { checkSchedule } from './scheduler.js';
 import { checkQueue } from './sqs.js';
 import { type CfnTemplate, type ResolveContext, resolveValue } from './template.js';
 import type { Check, LiveStack } from './types.js';
@@ -14,6 +15,7 @@ import type { Check, LiveStack } from './types.js';
 export type {
   Check,
   FixAction,
+  LiveSchedule,
   LiveStack,
   LiveTable,
   MappingSettings,
@@ -33,6 +35,9 @@ export function planReconcile(template: CfnTemplate, live: LiveStack): Check[] {
     if (TABLE_TYPES.has(resource.Type)) checks.push(...checkTable(logicalId, resource, live));
     if (resource.Type === 'AWS::Lambda::EventSourceMapping') {
       checks.push(...checkEventSourceMapping(logicalId, resource, live));
+    }
+    if (resource.Type === 'AWS::Scheduler::Schedule' && live.schedules) {
+      checks.push(...checkSchedule(logicalId, resource, live));
     }
   }
   return checks;

@@ -15,8 +15,19 @@ export interface LiveTable {
   readonly sseStatus?: string;
 }
 
+/** What GetSchedule reports, in the fields reconcile compares. */
+export interface LiveSchedule {
+  readonly GroupName: string;
+  readonly ScheduleExpression?: string;
+  readonly ScheduleExpressionTimezone?: string;
+  readonly State?: string;
+  readonly FlexibleTimeWindowMode?: string;
+}
+
 /** The deployed stack as the emulator reports it. */
 export interface LiveStack extends ResolveContext {
+  /** Scheduler schedules by logical id (GetSchedule); absent when not read. */
+  readonly schedules?: Readonly<Record<string, LiveSchedule>>;
   /** Tables by logical id. */
   readonly tables: Readonly<Record<string, LiveTable>>;
   /** Event source mappings by function name (ListEventSourceMappings). */
@@ -62,6 +73,13 @@ export type FixAction =
   | {
       readonly kind: 'lambda:CreateEventSourceMapping';
       readonly params: CreateEventSourceMappingCommandInput;
+    }
+  | {
+      readonly kind: 'scheduler:UpdateSchedule';
+      readonly name: string;
+      readonly groupName: string;
+      /** Properties to set; the rest of the live definition is sent back unchanged. */
+      readonly changes: Readonly<Record<string, unknown>>;
     };
 
 /** The event source mapping settings that reconcile compares. */
