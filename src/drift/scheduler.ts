@@ -1,7 +1,9 @@
 /**
- * Reconcile checks for `AWS::Scheduler::Schedule`: expression, time zone, state and flexible
- * window. MiniStack's CloudFormation drops `ScheduleExpressionTimezone`, so a cron declared
- * for Europe/London would run in UTC there without this check.
+ * Reconcile checks for `AWS::Scheduler::Schedule`: expression, time zone and flexible window.
+ * MiniStack's CloudFormation drops `ScheduleExpressionTimezone`, so a cron declared for
+ * Europe/London would run in UTC there without this check. `State` is left out on purpose:
+ * pausing a schedule is an operator's decision (`lovage schedules pause`), not drift to undo;
+ * doctor reports a paused schedule as a warning instead.
  */
 import type { CfnResource } from './template.js';
 import { resolveValue } from './template.js';
@@ -10,7 +12,6 @@ import { type Check, isRecord, type LiveStack, missingResource } from './types.j
 const COMPARED = [
   ['ScheduleExpression', undefined],
   ['ScheduleExpressionTimezone', 'UTC'],
-  ['State', 'ENABLED'],
 ] as const;
 
 export function checkSchedule(logicalId: string, resource: CfnResource, live: LiveStack): Check[] {

@@ -56,6 +56,20 @@ describe('schedule drift', () => {
     });
   });
 
+  it('leaves a paused schedule alone: pausing is not drift', () => {
+    const checks = planReconcile(
+      template,
+      live({
+        ScheduleExpression: 'cron(0 2 * * ? *)',
+        ScheduleExpressionTimezone: 'Europe/London',
+        State: 'DISABLED',
+        FlexibleTimeWindowMode: 'OFF',
+      }),
+    );
+    expect(checks.map((c) => c.property)).not.toContain('State');
+    expect(checks.every((c) => c.status === 'ok')).toBe(true);
+  });
+
   it('reports nothing when the live schedule matches, and a missing schedule as missing', () => {
     const matching = planReconcile(
       template,
