@@ -213,29 +213,43 @@ export async function applyFix(fix: FixAction, aws: DriftClients): Promise<void>
     case 'lambda:CreateEventSourceMapping':
       await aws.lambda.send(new CreateEventSourceMappingCommand(fix.params));
       return;
-    case 'scheduler:UpdateSchedule': {
-      // UpdateSchedule replaces the whole definition: send the live one back with the fix.
-      const current = await aws.scheduler.send(
-        new GetScheduleCommand({ Name: fix.name, GroupName: fix.groupName }),
-      );
-      await aws.scheduler.send(
-        new UpdateScheduleCommand({
-          Name: fix.name,
-          GroupName: fix.groupName,
-          ScheduleExpression: current.ScheduleExpression,
-          ScheduleExpressionTimezone: current.ScheduleExpressionTimezone,
-          FlexibleTimeWindow: current.FlexibleTimeWindow,
-          Target: current.Target,
-          Description: current.Description,
-          StartDate: current.StartDate,
-          EndDate: current.EndDate,
-          KmsKeyArn: current.KmsKeyArn,
-          ActionAfterCompletion: current.ActionAfterCompletion,
-          State: current.State,
-          ...fix.changes,
-        }),
-      );
+    case 'scheduler:UpdateSchedule':
+      await replaceSchedule(aws.scheduler, fix.name, fix.groupName, fix.changes);
       return;
-    }
   }
+}
+
+/**
+ * UpdateSchedule replaces a schedule's whole definition, so the live one is read and sent
+ * back with `changes` applied: nothing the caller did not mean to change is lost.
+ *
+ * @example
+ * await replaceSchedule(scheduler, 'nightly', 'beat', { State: 'DISABLED' });
+ */
+export async function replaceSchedule(
+  scheduler: SchedulerClient,
+  name: string,
+  groupName: string,
+  changes: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const current = await scheduler.send(
+    new GetScheduleCommand({ Name: name, GroupName: groupName }),
+  );
+  await scheduler.send(
+    new UpdateScheduleCommand({
+      Name: name,
+      GroupName: groupName,
+      ScheduleExpression: current.ScheduleExpression,
+      ScheduleExpressionTimezone: current.ScheduleExpressionTimezone,
+      FlexibleTimeWindow: current.FlexibleTimeWindow,
+      Target: current.Target,
+      Description: current.Description,
+      StartDate: current.StartDate,
+      EndDate: current.EndDate,
+      KmsKeyArn: current.KmsKeyArn,
+      ActionAfterCompletion: current.ActionAfterCompletion,
+      State: current.State,
+      ...changes,
+    }),
+  );
 }

@@ -3,10 +3,10 @@ import {
   type GetScheduleCommandOutput,
   paginateListSchedules,
   type SchedulerClient,
-  UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { StackConfig } from '../client/index.js';
+import { replaceSchedule } from '../drift/live.js';
 import { LovageError } from '../errors.js';
 import { MESSAGE_ATTRIBUTES, SCHEDULED_TIME_PLACEHOLDER } from '../protocol/envelope.js';
 
@@ -69,23 +69,7 @@ export async function setScheduleState(
   state: 'ENABLED' | 'DISABLED',
 ): Promise<BeatSchedule> {
   const current = await findSchedule(config, scheduler, name);
-  // UpdateSchedule replaces the whole definition, so everything is sent back as it was.
-  await scheduler.send(
-    new UpdateScheduleCommand({
-      Name: current.Name,
-      GroupName: config.scheduleGroup,
-      ScheduleExpression: current.ScheduleExpression,
-      ScheduleExpressionTimezone: current.ScheduleExpressionTimezone,
-      FlexibleTimeWindow: current.FlexibleTimeWindow,
-      Target: current.Target,
-      Description: current.Description,
-      StartDate: current.StartDate,
-      EndDate: current.EndDate,
-      KmsKeyArn: current.KmsKeyArn,
-      ActionAfterCompletion: current.ActionAfterCompletion,
-      State: state,
-    }),
-  );
+  await replaceSchedule(scheduler, current.Name ?? name, config.scheduleGroup, { State: state });
   return { ...toBeatSchedule(current), state };
 }
 
