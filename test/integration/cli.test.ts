@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -216,6 +216,24 @@ describe('lovage queues / dashboard', () => {
     );
   });
 
+  it('refreshes the queue table with --watch until interrupted', async () => {
+    const child = spawn(process.execPath, [BIN, 'queues', '--watch', '1'], { env: process.env });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    await eventually(
+      'two refreshes',
+      async () => ((stdout.match(/^queue\s+visible/gm) ?? []).length >= 2 ? true : undefined),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      },
+    );
+    child.kill('SIGINT');
+    expect(stdout).toContain('email/high');
+  });
+
   it("prints the dashboard's console address", async () => {
     const out = await lovage('dashboard');
     expect(out.stdout.trim()).toBe(
@@ -285,6 +303,34 @@ describe('lovage dlq', () => {
       return status.state === 'SUCCESS' ? status : undefined;
     });
     expect(after.result).toMatchObject({ recipients: 1 });
+  });
+
+  it('purges one DLQ with --yes', async () => {
+    const { id } = await json<{ id: string }>(
+      'send',
+      'diagnostics.fail',
+      '{"kind":"unrecoverable","message":"purge drill"}',
+    );
+    expect((await finished(id)).state).toBe('FAILURE');
+    await eventually('the drill letter in the diagnostics DLQ', async () => {
+      const letters = await json<{ taskId: string }[]>(
+        'dlq',
+        'list',
+        '--queue',
+        'diagnostics/normal',
+      );
+      return letters.find((l) => l.taskId === id);
+    });
+    const purged = await json<{ purged: string[] }>(
+      'dlq',
+      'purge',
+      '--queue',
+      'diagnostics/normal',
+      '--yes',
+    );
+    expect(purged.purged).toEqual(['diagnostics/normal']);
+    const after = await json<{ taskId: string }[]>('dlq', 'list', '--queue', 'diagnostics/normal');
+    expect(after.map((l) => l.taskId)).not.toContain(id);
   });
 
   it('refuses to purge without --yes when there is no terminal to ask', async () => {
