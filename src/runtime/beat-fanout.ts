@@ -1,6 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Catalog } from '../catalog/index.js';
-import { WORKER_ENV } from '../protocol/env.js';
 import { type Envelope, MESSAGE_ATTRIBUTES } from '../protocol/envelope.js';
 
 /**
@@ -41,17 +40,6 @@ export function fanOutPlan(
   });
 }
 
-/** URL of the tier queue the record came from, from the worker's LOVAGE_QUEUES. */
-function sourceQueueUrl(eventSourceArn: string): string {
-  const queues = JSON.parse(process.env[WORKER_ENV.queues] ?? '[]') as {
-    arn: string;
-    url: string;
-  }[];
-  const found = queues.find((q) => q.arn === eventSourceArn);
-  if (!found) throw new Error(`queue ${eventSourceArn} is not in ${WORKER_ENV.queues}`);
-  return found.url;
-}
-
 /**
  * If `envelope` is the tick of a sub-minute schedule, sends its fan-out to
  * the queue it came from and returns true (the tick itself is then
@@ -62,7 +50,8 @@ export async function fanOutBeatTick(
   envelope: Envelope,
   eventSourceArn: string,
   sqs: SQSClient,
-  queueUrl: (arn: string) => string = sourceQueueUrl,
+  /** Tier queue URL by ARN; the worker's parsed LOVAGE_QUEUES (see Redelivery.queueUrl). */
+  queueUrl: (arn: string) => string,
 ): Promise<boolean> {
   const plan = fanOutPlan(catalog, envelope);
   if (plan.length === 0) return false;

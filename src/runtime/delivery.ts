@@ -43,6 +43,11 @@ export class Redelivery {
     private readonly delays?: DelaySchedules,
   ) {}
 
+  /** URL of the tier queue `sourceArn` names (the one a record came from). */
+  queueUrl(sourceArn: string): string {
+    return this.queueOf(sourceArn).url;
+  }
+
   /** Resolves with the schedule's name when one was created. */
   async send(
     envelope: Envelope,
@@ -50,7 +55,7 @@ export class Redelivery {
     delaySeconds: number,
     now = Date.now(),
   ): Promise<{ scheduleName?: string }> {
-    const queue = this.queues.find((q) => q.arn === sourceArn) ?? fallbackQueue(sourceArn);
+    const queue = this.queueOf(sourceArn);
     const seconds = Math.max(0, Math.ceil(delaySeconds));
     if (seconds <= MAX_SQS_DELAY_SECONDS) {
       await this.sqs.send(
@@ -85,6 +90,10 @@ export class Redelivery {
       if (!(error instanceof ConflictException)) throw error;
     }
     return { scheduleName: request.Name ?? '' };
+  }
+
+  private queueOf(sourceArn: string): TierQueue {
+    return this.queues.find((q) => q.arn === sourceArn) ?? fallbackQueue(sourceArn);
   }
 }
 

@@ -48,7 +48,12 @@ export async function processRecord(record: SQSRecord, scope: RecordScope): Prom
     await rejectMessage(record, error as Error, runtime);
     return;
   }
-  if (await fanOutBeatTick(catalog, envelope, record.eventSourceARN, runtime.sqs)) return;
+  if (
+    await fanOutBeatTick(catalog, envelope, record.eventSourceARN, runtime.sqs, (arn) =>
+      runtime.redelivery.queueUrl(arn),
+    )
+  )
+    return;
 
   const logger = runtime.logger.createChild({
     persistentKeys: {
