@@ -16,7 +16,6 @@ import { localDeploy } from './local-deploy.js';
 
 const log = logger('demo');
 const SENDER_DOMAIN = 'lovage.demo';
-const FINISHED = new Set(['SUCCESS', 'FAILURE', 'REVOKED', 'EXPIRED']);
 
 export async function demo(): Promise<number> {
   await startEmulator();
@@ -56,7 +55,9 @@ export async function demo(): Promise<number> {
   ];
   log(`sent ${sent.length} tasks; waiting for results`);
 
-  const results = await Promise.all(sent.map(([, handle]) => waitFor(lovage, handle.id)));
+  const results = await Promise.all(
+    sent.map(([, handle]) => lovage.wait(handle.id, { timeoutMs: 90_000 })),
+  );
   console.log('');
   sent.forEach(([label, handle], i) => {
     const status = results[i] as TaskStatus;
@@ -87,16 +88,7 @@ export async function demo(): Promise<number> {
     `\nThe emulator is still running at ${process.env.AWS_ENDPOINT_URL}; the beat sends email.check_quota every minute.` +
       '\nStop it with: npm run local:down',
   );
-  return results.every((r) => FINISHED.has(r.state)) ? 0 : 1;
-}
-
-async function waitFor(lovage: LovageClient<typeof catalog>, id: string): Promise<TaskStatus> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const status = await lovage.get(id);
-    if (FINISHED.has(status.state) || Date.now() > deadline) return status;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  return 0;
 }
 
 if (isEntryPoint(import.meta.url)) runMain('demo', demo);

@@ -41,6 +41,15 @@ export async function listSchedules(
   config: StackConfig,
   scheduler: SchedulerClient,
 ): Promise<BeatSchedule[]> {
+  const details = await readSchedules(config, scheduler);
+  return details.map(toBeatSchedule).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Every schedule of the beat group, as GetSchedule returns it. */
+async function readSchedules(
+  config: StackConfig,
+  scheduler: SchedulerClient,
+): Promise<GetScheduleCommandOutput[]> {
   const names: string[] = [];
   for await (const page of paginateListSchedules(
     { client: scheduler },
@@ -48,12 +57,11 @@ export async function listSchedules(
   )) {
     for (const s of page.Schedules ?? []) if (s.Name) names.push(s.Name);
   }
-  const details = await Promise.all(
+  return Promise.all(
     names.map((Name) =>
       scheduler.send(new GetScheduleCommand({ Name, GroupName: config.scheduleGroup })),
     ),
   );
-  return details.map(toBeatSchedule).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /**
@@ -122,16 +130,19 @@ async function findSchedule(
   scheduler: SchedulerClient,
   name: string,
 ): Promise<GetScheduleCommandOutput> {
-  const all = await listSchedules(config, scheduler);
-  const found = all.find((s) => s.name === name || s.scheduleName === name);
+  // Catalog names live in each schedule's input, so finding one means reading them all;
+  // the definition read here is the one returned, not fetched a second time.
+  const all = await readSchedules(config, scheduler);
+  const found = all.find((s) => {
+    const view = toBeatSchedule(s);
+    return view.name === name || view.scheduleName === name;
+  });
   if (!found)
     throw new ScheduleNotFoundError(
       name,
-      all.map((s) => s.name),
+      all.map((s) => toBeatSchedule(s).name),
     );
-  return scheduler.send(
-    new GetScheduleCommand({ Name: found.scheduleName, GroupName: config.scheduleGroup }),
-  );
+  return found;
 }
 
 function toBeatSchedule(s: GetScheduleCommandOutput): BeatSchedule {

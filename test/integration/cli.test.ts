@@ -52,11 +52,7 @@ beforeAll(async () => {
   sender = await verifiedSender();
 });
 
-const finished = (id: string) =>
-  eventually(`task ${id} to finish`, async () => {
-    const status = await env.lovage.get(id);
-    return ['SUCCESS', 'FAILURE'].includes(status.state) ? status : undefined;
-  });
+const finished = (id: string) => env.lovage.wait(id, { timeoutMs: 60_000 });
 
 describe('lovage send / status', () => {
   it('sends a task that runs to SUCCESS and shows it with status', async () => {

@@ -14,22 +14,13 @@ import {
 
 let env: Awaited<ReturnType<typeof deployed>>;
 let sender: string;
-const finished = (state: string) => ['SUCCESS', 'FAILURE', 'REVOKED', 'EXPIRED'].includes(state);
 
 beforeAll(async () => {
   env = await deployed();
   sender = await verifiedSender();
 });
 
-const waitForFinish = (id: string, timeoutMs = 60_000) =>
-  eventually(
-    `task ${id} to finish`,
-    async () => {
-      const status = await env.lovage.get(id);
-      return finished(status.state) ? status : undefined;
-    },
-    { timeoutMs },
-  );
+const waitForFinish = (id: string, timeoutMs = 60_000) => env.lovage.wait(id, { timeoutMs });
 
 const attribute = (
   message: { MessageAttributes?: Record<string, { StringValue?: string }> },
