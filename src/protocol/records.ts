@@ -71,6 +71,8 @@ export interface TaskRecord {
   readonly startedAt?: string;
   readonly finishedAt?: string;
   readonly result?: unknown;
+  /** How long the latest run took (ms), written with SUCCESS, RETRY and FAILURE. */
+  readonly durationMs?: number;
   readonly error?: TaskError;
   readonly correlationId?: string;
   readonly source?: string;

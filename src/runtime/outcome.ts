@@ -40,7 +40,10 @@ export async function recordOutcome(run: Execution, scope: RunScope): Promise<vo
         tracked,
         ttlSeconds,
         // Stored as JSON would read it (a Date becomes its ISO string), as the contract says.
-        set: { result: JSON.parse(JSON.stringify(run.result ?? null)) as unknown },
+        set: {
+          result: JSON.parse(JSON.stringify(run.result ?? null)) as unknown,
+          durationMs: run.durationMs,
+        },
       }));
     if (!written) return leaveAlone(scope, 'result discarded');
     logger.info('task succeeded', { durationMs: run.durationMs });
@@ -66,7 +69,7 @@ export async function recordOutcome(run: Execution, scope: RunScope): Promise<vo
       ttlSeconds,
       error,
       note: `retry ${envelope.attempt} of ${definition.maxRetries} in ${delay} s`,
-      set: { eta: retryAt },
+      set: { eta: retryAt, durationMs: run.durationMs },
     });
     if (!written) return leaveAlone(scope, 'retry not sent');
     const sent = await runtime.redelivery.send(next, scope.record.eventSourceARN, delay);
@@ -85,6 +88,7 @@ export async function recordOutcome(run: Execution, scope: RunScope): Promise<vo
     ttlSeconds,
     error,
     note: decision.reason,
+    set: { durationMs: run.durationMs },
   });
   if (!written) return leaveAlone(scope, 'failure not recorded');
   logger.error('task failed for good', { error: run.error as Error, reason: decision.reason });
