@@ -43,6 +43,11 @@ export class Redelivery {
     private readonly delays?: DelaySchedules,
   ) {}
 
+  /** Tier of the queue `sourceArn` names, if it is one of this category's. */
+  tierOf(sourceArn: string): string | undefined {
+    return this.queues.find((q) => q.arn === sourceArn)?.tier;
+  }
+
   /** URL of the tier queue `sourceArn` names (the one a record came from). */
   queueUrl(sourceArn: string): string {
     return this.queueOf(sourceArn).url;

@@ -2,13 +2,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Catalog } from '../catalog/index.js';
 import { WORKER_ENV } from '../protocol/env.js';
 import { Redelivery, type TierQueue } from './delivery.js';
-import { processRecord } from './process-record.js';
+import { Invocation } from './invocation.js';
+import { processRecord, type RecordScope } from './process-record.js';
 import { RateLimiter } from './rate-limit.js';
 import type { Runtime } from './runtime.js';
 import { TaskRecords } from './task-records.js';
@@ -70,29 +71,93 @@ export function createWorker<
   handlers: TaskHandlers<K, Cat>,
   dependencies?: WorkerDependencies,
 ): WorkerHandler {
-  catalog.category(category);
+  const { timeoutSeconds } = catalog.category(category);
   let runtime: Runtime | undefined;
   const table = handlers as unknown as Record<string, TaskHandler>;
 
   return async (event, context) => {
     runtime ??= resolveRuntime(dependencies ?? dependenciesFromEnvironment());
     const resolved = runtime;
-    const settled = await Promise.allSettled(
-      event.Records.map((record) =>
-        processRecord(record, { catalog, category, table, runtime: resolved, context }),
-      ),
-    );
-    const batchItemFailures = settled.flatMap((outcome, i) => {
-      if (outcome.status === 'fulfilled') return [];
-      const record = event.Records[i] as SQSRecord;
-      resolved.logger.error('record left on the queue for another delivery', {
-        messageId: record.messageId,
-        error: outcome.reason as Error,
-      });
-      return [{ itemIdentifier: record.messageId }];
-    });
-    return { batchItemFailures };
+    const invocation = new Invocation(context, timeoutSeconds, resolved.logger);
+    const scope: RecordScope = { catalog, category, table, runtime: resolved, context, invocation };
+    invocation.start();
+    try {
+      return await runBatch(event.Records, scope);
+    } finally {
+      invocation.stop();
+    }
   };
+}
+
+/**
+ * Runs a batch: every record together, then, one at a time, those whose
+ * task's last run took its worker down (a crash, a hang). Before each of
+ * those runs, the messages already handled are deleted, so if it takes the
+ * worker down again, only its own message comes back — never a neighbour's.
+ */
+async function runBatch(records: readonly SQSRecord[], scope: RecordScope) {
+  const failed: SQSRecord[] = [];
+  const handled: SQSRecord[] = [];
+  const alone: SQSRecord[] = [];
+  const settled = await Promise.allSettled(records.map((r) => processRecord(r, scope)));
+  settled.forEach((outcome, i) => {
+    const record = records[i] as SQSRecord;
+    if (outcome.status === 'rejected') failed.push(record);
+    else if (outcome.value === 'alone') alone.push(record);
+    else handled.push(record);
+    if (outcome.status === 'rejected') logLeftOnQueue(scope, record, outcome.reason);
+  });
+  for (const record of alone) {
+    await deleteHandled(scope, handled.splice(0));
+    try {
+      await processRecord(record, scope, { alone: true });
+      handled.push(record);
+    } catch (error) {
+      failed.push(record);
+      logLeftOnQueue(scope, record, error);
+    }
+  }
+  return { batchItemFailures: failed.map((r) => ({ itemIdentifier: r.messageId })) };
+}
+
+function logLeftOnQueue(scope: RecordScope, record: SQSRecord, error: unknown): void {
+  scope.runtime.logger.error('record left on the queue for another delivery', {
+    messageId: record.messageId,
+    error: error as Error,
+  });
+}
+
+/**
+ * Deletes handled messages now rather than when the batch returns. If a
+ * deletion fails the message comes back later and is acknowledged then as
+ * the duplicate of a finished attempt; nothing runs twice.
+ */
+async function deleteHandled(scope: RecordScope, records: readonly SQSRecord[]): Promise<void> {
+  const { runtime } = scope;
+  const byQueue = new Map<string, SQSRecord[]>();
+  for (const record of records) {
+    const list = byQueue.get(record.eventSourceARN) ?? [];
+    list.push(record);
+    byQueue.set(record.eventSourceARN, list);
+  }
+  for (const [arn, list] of byQueue) {
+    for (let i = 0; i < list.length; i += 10) {
+      const entries = list.slice(i, i + 10).map((r, j) => ({
+        Id: String(j),
+        ReceiptHandle: r.receiptHandle,
+      }));
+      try {
+        await runtime.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: runtime.redelivery.queueUrl(arn),
+            Entries: entries,
+          }),
+        );
+      } catch (error) {
+        runtime.logger.warn('could not delete handled messages early', { error: error as Error });
+      }
+    }
+  }
 }
 
 function resolveRuntime(deps: WorkerDependencies): Runtime {

@@ -175,6 +175,25 @@ describe('dashboard and alarms', () => {
     );
   });
 
+  it('alarms per category on the share of tasks that fail for good, from the runtime metrics', () => {
+    for (const category of catalog.categories) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'Lovage',
+        MetricName: 'TaskFailureRate',
+        Dimensions: [{ Name: 'category', Value: category.name }],
+        Statistic: 'Average',
+        Period: 300,
+        Threshold: 10,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+      prod.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'TaskFailureRate',
+        Dimensions: [{ Name: 'category', Value: category.name }],
+        Threshold: 5,
+      });
+    }
+  });
+
   it('sends every alarm to the SNS topic, which e-mails the address from config', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
       Properties: { AlarmActions: unknown[] };
