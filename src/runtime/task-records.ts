@@ -345,6 +345,10 @@ export class TaskRecords {
       remove?: readonly string[];
     },
   ): Promise<Write> {
+    for (const key in parts.values) {
+      // A programming error, not a runtime condition: one placeholder meaning two things.
+      if (key in condition.values) throw new Error(`placeholder ${key} is used twice`);
+    }
     // Placeholders for removed names too: `error` is a DynamoDB reserved word.
     let remove = '';
     const names: Record<string, string> = { ...condition.names, ...parts.names };

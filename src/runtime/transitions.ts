@@ -78,19 +78,19 @@ export function claimCondition(
   options: { readonly together?: boolean } = {},
 ): Condition {
   const due =
-    '(#state = :pending AND #attempt <= :n) OR (#state = :retry AND #attempt = :previous)';
+    '(#state = :fPending AND #attempt <= :fN) OR (#state = :fRetry AND #attempt = :fPrevious)';
   const values: Record<string, unknown> = {
-    ':pending': 'PENDING',
-    ':retry': 'RETRY',
-    ':n': n,
-    ':previous': n - 1,
+    ':fPending': 'PENDING',
+    ':fRetry': 'RETRY',
+    ':fN': n,
+    ':fPrevious': n - 1,
   };
   if (!options.together) {
     return { expression: `attribute_not_exists(pk) OR ${due}`, names: NAMES, values };
   }
   const lost = LOST_RUN_ERRORS.map((type, i) => {
-    values[`:lost${i}`] = type;
-    return `:lost${i}`;
+    values[`:fLost${i}`] = type;
+    return `:fLost${i}`;
   });
   return {
     expression: `attribute_not_exists(pk) OR ((${due}) AND NOT (#error.#type IN (${lost.join(', ')})))`,
@@ -102,9 +102,9 @@ export function claimCondition(
 /** Attempt `n` is the one running: a tracked run may record progress or its outcome. */
 export function runningCondition(n: number): Condition {
   return {
-    expression: '#state IN (:started, :progress) AND #attempt = :n',
+    expression: '#state IN (:fStarted, :fProgress) AND #attempt = :fN',
     names: NAMES,
-    values: { ':started': 'STARTED', ':progress': 'PROGRESS', ':n': n },
+    values: { ':fStarted': 'STARTED', ':fProgress': 'PROGRESS', ':fN': n },
   };
 }
 
@@ -115,9 +115,9 @@ export function runningCondition(n: number): Condition {
 export function untrackedCondition(n: number): Condition {
   const claim = claimCondition(n);
   return {
-    expression: `${claim.expression} OR (#state = :progress AND #attempt = :n)`,
+    expression: `${claim.expression} OR (#state = :fProgress AND #attempt = :fN)`,
     names: NAMES,
-    values: { ...claim.values, ':progress': 'PROGRESS' },
+    values: { ...claim.values, ':fProgress': 'PROGRESS' },
   };
 }
 
@@ -125,9 +125,9 @@ export function untrackedCondition(n: number): Condition {
 export function lostRunCondition(n: number, now: number): Condition {
   const running = runningCondition(n);
   return {
-    expression: `${running.expression} AND #leaseUntil < :now`,
+    expression: `${running.expression} AND #leaseUntil < :fNow`,
     names: { ...running.names, '#leaseUntil': 'leaseUntil' },
-    values: { ...running.values, ':now': now },
+    values: { ...running.values, ':fNow': now },
   };
 }
 

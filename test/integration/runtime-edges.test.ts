@@ -178,6 +178,23 @@ describe('around a run', () => {
     }
   });
 
+  it('records PROGRESS with its latest meta while the attempt runs, and the last step always', async () => {
+    let seen: unknown;
+    const worker = new InProcessWorker(env, lane, {
+      't.plain': async (_args, ctx) => {
+        for (let i = 1; i <= 5; i++) await ctx.progress(i, 5, `step ${i}`);
+        seen = (await item(env, ctx.id))?.progress;
+        return { steps: 5 };
+      },
+    });
+    const task = envelope('t.plain');
+    await worker.send([task]);
+    await worker.drain();
+    expect(seen).toMatchObject({ current: 5, total: 5, message: 'step 5' });
+    const done = await item(env, task.id);
+    expect(states(done as never)).toEqual(['STARTED', 'PROGRESS', 'SUCCESS']);
+  });
+
   it('keeps a task going when a progress write is throttled: no failure, no retry spent', async () => {
     const worker = new InProcessWorker(
       env,
