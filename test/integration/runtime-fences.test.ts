@@ -206,7 +206,35 @@ describe('lost runs', () => {
     expect(lost?.error?.message).toMatch(/attempt 1 started at .* ended without an outcome/);
     expect(runsPerAttempt(worker, crasher.id)).toEqual({ 1: 1, 2: 1 });
     for (const n of neighbours) expect(runsPerAttempt(worker, n.id)).toEqual({ 1: 1 });
-    expect(await worker.deadLetters()).toEqual([]);
+    const ours = new Set([crasher.id, ...neighbours.map((n) => n.id)]);
+    const letters = await worker.deadLetters();
+    expect(letters.filter((m) => ours.has(attribute(m, 'lovage-id') ?? ''))).toEqual([]);
+  });
+
+  it('fails a lost run for good when no retries are left, with a letter that says so', async () => {
+    const worker = new InProcessWorker(
+      env,
+      lane,
+      { 't.final': async () => never() },
+      { remainingMs: 400 },
+    );
+    const task = envelope('t.final');
+    await worker.send([task]);
+    expect(await worker.deliver(await worker.receive(1), { crashAfterMs: 500 })).toBe('crashed');
+    await worker.drain(60_000);
+    const done = await item(env, task.id);
+    expect(done).toMatchObject({
+      state: 'FAILURE',
+      attempt: 1,
+      error: { type: 'WorkerLostError' },
+    });
+    expect(worker.runsOf(task.id)).toHaveLength(1);
+    const letters = (await worker.deadLetters()).filter(
+      (m) => attribute(m, 'lovage-id') === task.id,
+    );
+    expect(letters).toHaveLength(1);
+    expect(attribute(letters[0] ?? {}, 'lovage-error-type')).toBe('WorkerLostError');
+    expect(attribute(letters[0] ?? {}, 'lovage-failure-reason')).toMatch(/retries exhausted/);
   });
 
   it('runs a task whose last run was lost only after its neighbours are done and deleted', async () => {
@@ -305,7 +333,9 @@ describe('dead letters', () => {
     expect(done).toMatchObject({ state: 'FAILURE', attempt: 1, error: { type: 'RangeError' } });
     expect(done?.failing).toBeUndefined();
     expect(worker.runsOf(task.id)).toHaveLength(1);
-    const letters = await worker.deadLetters();
+    const letters = (await worker.deadLetters()).filter(
+      (m) => attribute(m, 'lovage-id') === task.id,
+    );
     expect(letters).toHaveLength(1);
     expect(attribute(letters[0] ?? {}, 'lovage-error-type')).toBe('RangeError');
     expect(attribute(letters[0] ?? {}, 'lovage-attempts')).toBe('1');
