@@ -20,6 +20,8 @@ export class Invocation {
   private readonly running = new Set<RunScope>();
   private timer: NodeJS.Timeout | undefined;
   private fired = false;
+  /** Milliseconds the invocation had when it started. */
+  startRemainingMs = 0;
 
   constructor(
     private readonly context: Pick<Context, 'getRemainingTimeInMillis'>,
@@ -30,6 +32,7 @@ export class Invocation {
   /** Arms the watch; `stop` disarms it. */
   start(): void {
     const remaining = this.context.getRemainingTimeInMillis();
+    this.startRemainingMs = remaining;
     const at = remaining - hardLimitMarginMs(remaining);
     if (at <= 0) return;
     this.timer = setTimeout(() => void this.onHardLimit(), at);

@@ -90,10 +90,18 @@ export function createWorker<
 }
 
 /**
- * Runs a batch: every record together, then, one at a time, those whose
- * task's last run took its worker down (a crash, a hang). Before each of
- * those runs, the messages already handled are deleted, so if it takes the
- * worker down again, only its own message comes back — never a neighbour's.
+ * Share of an invocation's time that must be left for a lone run: one whose
+ * task's last run took its worker down gets (almost) a whole invocation.
+ */
+const LONE_RUN_TIME_SHARE = 0.8;
+
+/**
+ * Runs a batch: every record together; then at most one record whose task's
+ * last run took its worker down (a crash, a hang), alone: the messages
+ * already handled are deleted first, so if it takes the worker down again
+ * only its own message comes back, never a neighbour's. It runs only while
+ * most of the invocation's time is left; other such records are re-sent
+ * (uncounted by maxReceiveCount) to run alone in another invocation.
  */
 async function runBatch(records: readonly SQSRecord[], scope: RecordScope) {
   const failed: SQSRecord[] = [];
@@ -102,19 +110,31 @@ async function runBatch(records: readonly SQSRecord[], scope: RecordScope) {
   const settled = await Promise.allSettled(records.map((r) => processRecord(r, scope)));
   settled.forEach((outcome, i) => {
     const record = records[i] as SQSRecord;
-    if (outcome.status === 'rejected') failed.push(record);
-    else if (outcome.value === 'alone') alone.push(record);
+    if (outcome.status === 'rejected') {
+      failed.push(record);
+      logLeftOnQueue(scope, record, outcome.reason);
+    } else if (outcome.value === 'alone') alone.push(record);
     else handled.push(record);
-    if (outcome.status === 'rejected') logLeftOnQueue(scope, record, outcome.reason);
   });
+  const timeLeft = scope.context.getRemainingTimeInMillis();
+  const lone =
+    timeLeft >= LONE_RUN_TIME_SHARE * scope.invocation.startRemainingMs ? alone.shift() : undefined;
   for (const record of alone) {
-    await deleteHandled(scope, handled.splice(0));
     try {
-      await processRecord(record, scope, { alone: true });
+      await scope.runtime.redelivery.resend(record, 0);
       handled.push(record);
     } catch (error) {
       failed.push(record);
       logLeftOnQueue(scope, record, error);
+    }
+  }
+  if (lone) {
+    await deleteHandled(scope, handled.splice(0));
+    try {
+      await processRecord(lone, scope, { alone: true });
+    } catch (error) {
+      failed.push(lone);
+      logLeftOnQueue(scope, lone, error);
     }
   }
   return { batchItemFailures: failed.map((r) => ({ itemIdentifier: r.messageId })) };

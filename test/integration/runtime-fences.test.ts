@@ -268,6 +268,28 @@ describe('lost runs', () => {
     expect(back.map((r) => JSON.parse(r.body).id)).toEqual([suspect.id]);
   });
 
+  it('runs one such task per invocation and re-sends the others to run alone elsewhere', async () => {
+    const worker = new InProcessWorker(env, lane, {}, { remainingMs: 3000 });
+    const suspects = Array.from({ length: 3 }, () => envelope('t.plain', { attempt: 2 }));
+    for (const s of suspects) {
+      await seed(s.id, {
+        state: 'RETRY',
+        attempt: 1,
+        error: { type: 'TimeLimitExceededError', message: 'hung' },
+      });
+    }
+    await worker.send(suspects);
+    const batch = await worker.receive(10);
+    expect(batch).toHaveLength(3);
+    expect(await worker.deliver(batch)).toEqual({ batchItemFailures: [] });
+    expect(worker.runs.filter((r) => suspects.some((s) => s.id === r.id))).toHaveLength(1);
+    await worker.drain();
+    for (const s of suspects) {
+      expect(runsPerAttempt(worker, s.id)).toEqual({ 2: 1 });
+      expect(await item(env, s.id)).toMatchObject({ state: 'SUCCESS', attempt: 2 });
+    }
+  });
+
   it('records a run still going at the function timeout as TimeLimitExceededError, retried after the invocation ends', async () => {
     const worker = new InProcessWorker(
       env,
