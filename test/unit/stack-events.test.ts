@@ -1,16 +1,16 @@
-import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TaskSystemStack } from '../../lib/task-system-stack.js';
 import { catalog } from '../../src/catalog/index.js';
+import { templateApp } from '../helpers/app.js';
 
 let template: Template;
 let prod: Template;
 
 beforeAll(() => {
-  template = Template.fromStack(new TaskSystemStack(new App(), 'Test', { catalog }));
+  template = Template.fromStack(new TaskSystemStack(templateApp(), 'Test', { catalog }));
   prod = Template.fromStack(
-    new TaskSystemStack(new App(), 'Prod', {
+    new TaskSystemStack(templateApp(), 'Prod', {
       catalog,
       stage: 'prod',
       alertEmail: 'oncall@example.com',
@@ -147,7 +147,7 @@ describe('dashboard and alarms', () => {
   it('alarms on every DLQ, backlog and oldest message per tier, error rate per category, and the beat and trigger DLQs', () => {
     template.resourceCountIs(
       'AWS::CloudWatch::Alarm',
-      3 * tierCount + catalog.categories.length + 2,
+      3 * tierCount + 2 * catalog.categories.length + 2,
     );
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
