@@ -50,6 +50,8 @@ export const WorkArgs = z.object({
   steps: z.number().int().min(1).max(100_000),
   /** SHA-256 rounds per step (real CPU work, not a sleep). */
   hashesPerStep: z.number().int().min(1).max(1_000_000).default(1000),
+  /** A pause after each step (ms), for runs whose length should not depend on the CPU. */
+  pauseMs: z.number().int().min(0).max(2000).default(0),
 });
 export type WorkArgs = z.infer<typeof WorkArgs>;
 
