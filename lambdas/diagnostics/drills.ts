@@ -1,4 +1,13 @@
-import type { FailArgs, FlakyArgs, PingArgs } from '../../src/catalog/index.js';
+import { setTimeout } from 'node:timers/promises';
+import type {
+  BadResultArgs,
+  CrashArgs,
+  FailArgs,
+  FlakyArgs,
+  HangArgs,
+  PingArgs,
+  StubbornArgs,
+} from '../../src/catalog/index.js';
 import { LovageError } from '../../src/errors.js';
 import { type TaskContext, UnrecoverableError } from '../../src/runtime/index.js';
 
@@ -59,4 +68,49 @@ export class NamedDrillError extends LovageError {
 export async function fail(args: FailArgs): Promise<never> {
   if (args.kind === 'unrecoverable') throw new UnrecoverableError(args.message);
   throw new NamedDrillError(args.name, args.message);
+}
+
+/** `diagnostics.crash`: kills its worker process while `ctx.attempt <= times`, then succeeds. */
+export async function crash(
+  args: CrashArgs,
+  ctx: Pick<TaskContext, 'attempt'>,
+  exit: (code: number) => never = process.exit,
+): Promise<{ survivedOnAttempt: number }> {
+  if (ctx.attempt <= args.times) exit(1);
+  return { survivedOnAttempt: ctx.attempt };
+}
+
+/**
+ * `diagnostics.hang`: while `ctx.attempt <= times`, never returns: it awaits
+ * a promise that never settles, or spins in synchronous code (no timer can
+ * fire) until the function timeout stops it. Then it succeeds.
+ */
+export async function hang(
+  args: HangArgs,
+  ctx: Pick<TaskContext, 'attempt'>,
+): Promise<{ returnedOnAttempt: number }> {
+  if (ctx.attempt <= args.times) {
+    if (args.mode === 'spin') {
+      for (;;) {
+        // Synchronous on purpose: the event loop never turns again.
+      }
+    }
+    await new Promise<never>(() => undefined);
+  }
+  return { returnedOnAttempt: ctx.attempt };
+}
+
+/** `diagnostics.stubborn`: ignores `ctx.signal` and keeps working `seconds`, then returns. */
+export async function stubborn(
+  args: StubbornArgs,
+  ctx: Pick<TaskContext, 'signal' | 'attempt'>,
+): Promise<{ abortedBeforeReturn: boolean; attempt: number }> {
+  await setTimeout(args.seconds * 1000);
+  return { abortedBeforeReturn: ctx.signal.aborted, attempt: ctx.attempt };
+}
+
+/** `diagnostics.bad_result`: a result a task record cannot store. */
+export async function badResult(args: BadResultArgs): Promise<unknown> {
+  if (args.kind === 'not_json') return { total: 10n };
+  return { filler: 'x'.repeat(args.bytes) };
 }

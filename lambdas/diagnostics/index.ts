@@ -1,15 +1,28 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { catalog } from '../../src/catalog/index.js';
-import { createWorker } from '../../src/runtime/index.js';
-import { fail, flaky, ping } from './drills.js';
+import { WORKER_ENV } from '../../src/protocol/env.js';
+import { createWorker, type TaskContext } from '../../src/runtime/index.js';
+import { badResult, crash, fail, flaky, hang, ping, stubborn } from './drills.js';
+import { journaled, writeJournal } from './journal.js';
 import { work } from './work.js';
+
+const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const journal = (ctx: TaskContext) => writeJournal(db, process.env[WORKER_ENV.table] ?? '', ctx);
 
 /**
  * Drill and canary tasks for checking a deployment end to end, the way
- * `celery inspect ping` does; they call no AWS service but the task table.
+ * `celery inspect ping` does, and for drilling failures (crash, hang, a
+ * soft limit ignored, a result that cannot be stored). They call no AWS
+ * service but the task table.
  */
 export const handler = createWorker(catalog, 'diagnostics', {
-  'diagnostics.ping': ping,
-  'diagnostics.flaky': flaky,
+  'diagnostics.ping': journaled(journal, ping),
+  'diagnostics.flaky': journaled(journal, flaky),
   'diagnostics.work': work,
   'diagnostics.fail': fail,
+  'diagnostics.crash': journaled(journal, (args, ctx) => crash(args, ctx)),
+  'diagnostics.hang': journaled(journal, hang),
+  'diagnostics.stubborn': journaled(journal, stubborn),
+  'diagnostics.bad_result': journaled(journal, badResult),
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { setImmediate } from 'node:timers/promises';
+import { setImmediate, setTimeout } from 'node:timers/promises';
 import type { WorkArgs } from '../../src/catalog/index.js';
 import type { TaskContext } from '../../src/runtime/index.js';
 
@@ -25,7 +25,8 @@ export async function work(
     }
     await ctx.progress(step, args.steps, `step ${step} of ${args.steps}`);
     // Lets timers (the soft time limit) and I/O run between CPU-bound steps.
-    await setImmediate();
+    if (args.pauseMs > 0) await setTimeout(args.pauseMs, undefined, { signal: ctx.signal });
+    else await setImmediate();
   }
   return { steps: args.steps, digest: digest.toString('hex') };
 }

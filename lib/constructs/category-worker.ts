@@ -225,10 +225,28 @@ export class CategoryWorker extends Construct implements iam.IGrantable {
   }
 
   /**
-   * Share of invocations that failed (0 to 1), over 5 minutes. Lambda
-   * publishes `Errors` as 0 or 1 for every invocation, so its Average is the
-   * error ratio; no metric math, which alarms on the local emulator's
+   * Share of the category's finished tasks that failed for good, in percent,
+   * over 5 minutes: the runtime's `TaskFailureRate` (100 per FAILURE, 0 per
+   * SUCCESS), averaged. Task failures never fail the invocation, so Lambda's
+   * `Errors` cannot see them. No metric math, which the local emulator's
    * CloudFormation cannot deploy.
+   */
+  metricTaskFailureRate(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: TASK_METRICS.namespace,
+      metricName: 'TaskFailureRate',
+      dimensionsMap: { category: this.categoryName },
+      period: Duration.minutes(5),
+      statistic: 'Average',
+      ...props,
+    });
+  }
+
+  /**
+   * Share of invocations that failed (0 to 1), over 5 minutes: the function
+   * itself crashing, timing out or unable to reach AWS — never a task's own
+   * failure. Lambda publishes `Errors` as 0 or 1 for every invocation, so its
+   * Average is the ratio.
    */
   metricErrorRatio(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.function.metricErrors({

@@ -176,8 +176,14 @@ export class Operations extends Construct {
         }),
       );
       alarm(
-        `${name}ErrorRate`,
-        `more than ${props.errorRatePercent ?? 5}% of ${name} invocations failed`,
+        `${name}TaskFailureRate`,
+        `more than ${props.errorRatePercent ?? 5}% of the ${name} tasks that finished failed for good`,
+        worker.metricTaskFailureRate(),
+        props.errorRatePercent ?? 5,
+      );
+      alarm(
+        `${name}FunctionErrors`,
+        `more than ${props.errorRatePercent ?? 5}% of ${name} invocations crashed, timed out or could not reach AWS`,
         worker.metricErrorRatio(),
         (props.errorRatePercent ?? 5) / 100,
       );

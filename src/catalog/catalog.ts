@@ -1,6 +1,15 @@
 import { defineCatalog, task } from './define.js';
 import { DailyReportArgs, RollupMetricsArgs, WeeklyReportArgs } from './tasks/analytics.js';
-import { FailArgs, FlakyArgs, PingArgs, WorkArgs } from './tasks/diagnostics.js';
+import {
+  BadResultArgs,
+  CrashArgs,
+  FailArgs,
+  FlakyArgs,
+  HangArgs,
+  PingArgs,
+  StubbornArgs,
+  WorkArgs,
+} from './tasks/diagnostics.js';
 import {
   BounceEventArgs,
   CheckQuotaArgs,
@@ -173,7 +182,8 @@ export const catalog = defineCatalog({
       },
     },
     diagnostics: {
-      timeoutSeconds: 30,
+      // Short, so that the crash and hang drills come back within a minute (visibility 6 x 10 s).
+      timeoutSeconds: 10,
       memoryMb: 256,
       tasks: {
         'diagnostics.ping': task({
@@ -188,7 +198,7 @@ export const catalog = defineCatalog({
         }),
         'diagnostics.work': task({
           schema: WorkArgs,
-          softTimeLimitSeconds: 10,
+          softTimeLimitSeconds: 5,
           neverRetry: ['SoftTimeLimitExceededError'],
           maxRetries: 1,
           backoff: DRILL_BACKOFF,
@@ -200,6 +210,29 @@ export const catalog = defineCatalog({
           backoff: DRILL_BACKOFF,
           neverRetry: ['DrillConfigError'],
           description: 'Throw the requested error (unrecoverable or named)',
+        }),
+        'diagnostics.crash': task({
+          schema: CrashArgs,
+          maxRetries: 2,
+          backoff: DRILL_BACKOFF,
+          description: 'Kill the worker process while attempt <= times (WorkerLostError drill)',
+        }),
+        'diagnostics.hang': task({
+          schema: HangArgs,
+          maxRetries: 2,
+          backoff: DRILL_BACKOFF,
+          description: 'Never return while attempt <= times, until the function timeout',
+        }),
+        'diagnostics.stubborn': task({
+          schema: StubbornArgs,
+          softTimeLimitSeconds: 1,
+          maxRetries: 2,
+          backoff: DRILL_BACKOFF,
+          description: 'Ignore the soft time limit signal and finish later',
+        }),
+        'diagnostics.bad_result': task({
+          schema: BadResultArgs,
+          description: 'Return a result that a task record cannot store',
         }),
       },
     },

@@ -16,10 +16,13 @@ import type { StackConfig } from './stack-config.js';
 import type { RevokeOptions, RevokeResult } from './types.js';
 
 /**
- * How long a REVOKED record is kept: the tier queues' default retention
- * (4 days), so a copy still waiting in a queue is recognised and skipped.
+ * How long a REVOKED record is kept after the latest time a copy of the task
+ * could still arrive: SQS's longest retention (14 days, whatever a tier
+ * queue is set to) plus its longest delay (900 s, which every deferral or
+ * re-send can add again from the time it is made). A copy arriving in that
+ * window finds REVOKED and is skipped.
  */
-export const REVOKED_RETENTION_SECONDS = 4 * 86_400;
+export const REVOKED_RETENTION_SECONDS = 14 * 86_400 + 900;
 /** States a revoke never overwrites. */
 const FINAL = ['SUCCESS', 'FAILURE', 'EXPIRED'] as const;
 /** Re-reads after losing a race with the runtime's own write. */
@@ -67,6 +70,17 @@ export async function revokeTask(
   }
 }
 
+/**
+ * When a REVOKED record may expire: {@link REVOKED_RETENTION_SECONDS} after
+ * now, or after the task's eta when it is scheduled later (its one-time
+ * schedule is deleted, but a copy already handed to SQS may still come).
+ */
+export function revokedExpiry(now: Date, item: Pick<TaskRecord, 'eta'> | undefined): number {
+  const eta = item?.eta ? Date.parse(item.eta) : Number.NaN;
+  const from = Number.isNaN(eta) ? now.getTime() : Math.max(now.getTime(), eta);
+  return Math.floor(from / 1000) + REVOKED_RETENTION_SECONDS;
+}
+
 async function writeRevoked(
   deps: RevokeDependencies,
   id: string,
@@ -81,7 +95,7 @@ async function writeRevoked(
     attempt: item?.attempt ?? 1,
     note: options.reason ?? 'revoked by client',
   };
-  const expiresAt = Math.floor(now.getTime() / 1000) + REVOKED_RETENTION_SECONDS;
+  const expiresAt = revokedExpiry(now, item);
   if (!item) {
     const task = options.task ?? 'unknown';
     const record = {

@@ -12,6 +12,11 @@ export const MESSAGE_ATTRIBUTES = {
 } as const;
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:@+=-]{0,199}$/;
+
+/** Whether `id` passes the task id rule: 1-200 of `A-Za-z0-9._:@+=-`, starting with a letter or digit. */
+export function isTaskId(id: string): boolean {
+  return ID.test(id);
+}
 const isoTime = z.iso.datetime({ offset: true });
 
 /**
@@ -21,7 +26,12 @@ const isoTime = z.iso.datetime({ offset: true });
 export const envelopeSchema = z
   .object({
     v: z.literal(ENVELOPE_VERSION),
-    id: z.string().regex(ID, 'must be 1-200 characters of letters, digits and ._:@+=-'),
+    id: z
+      .string()
+      .regex(
+        ID,
+        'must be 1-200 characters of letters, digits and ._:@+=-, starting with a letter or digit',
+      ),
     task: z.string().min(1),
     args: z.unknown(),
     tier: z.enum(TIERS),

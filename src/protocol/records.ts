@@ -51,6 +51,17 @@ export interface HistoryEntry {
   readonly note?: string;
 }
 
+/**
+ * Left on a running record by the delivery that is failing it for good,
+ * before it sends the dead letter: if that delivery dies, the next one sends
+ * the letter and writes FAILURE with this error, instead of retrying.
+ */
+export interface FailingMark {
+  readonly error: TaskError;
+  /** Why the failure is final (the dead letter's `lovage-failure-reason`). */
+  readonly reason: string;
+}
+
 /** Latest `ctx.progress(current, total, message)` of a task in PROGRESS. */
 export interface ProgressMeta {
   readonly current: number;
@@ -75,6 +86,8 @@ export interface TaskRecord {
   readonly durationMs?: number;
   readonly error?: TaskError;
   readonly correlationId?: string;
+  readonly parentId?: string;
+  readonly rootId?: string;
   readonly source?: string;
   /** Every transition, oldest first. */
   readonly history?: readonly HistoryEntry[];
@@ -87,6 +100,8 @@ export interface TaskRecord {
   readonly expires?: string;
   /** Name of the pending one-time schedule in the delay group, so revoke can delete it. */
   readonly scheduleName?: string;
+  /** While a delivery fails the task for good: the error and reason its dead letter carries. */
+  readonly failing?: FailingMark;
 }
 
 export function taskKey(id: string): { pk: string; sk: string } {

@@ -3,7 +3,12 @@ import {
   CreateScheduleCommand,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  type MessageAttributeValue,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
 import { LovageError } from '../errors.js';
 import { delayedDeliveryRequest, MAX_SQS_DELAY_SECONDS } from '../protocol/delays.js';
 import { type Envelope, MESSAGE_ATTRIBUTES } from '../protocol/envelope.js';
@@ -42,6 +47,11 @@ export class Redelivery {
     private readonly queues: readonly TierQueue[],
     private readonly delays?: DelaySchedules,
   ) {}
+
+  /** Tier of the queue `sourceArn` names, if it is one of this category's. */
+  tierOf(sourceArn: string): string | undefined {
+    return this.queues.find((q) => q.arn === sourceArn)?.tier;
+  }
 
   /** URL of the tier queue `sourceArn` names (the one a record came from). */
   queueUrl(sourceArn: string): string {
@@ -90,6 +100,27 @@ export class Redelivery {
       if (!(error instanceof ConflictException)) throw error;
     }
     return { scheduleName: request.Name ?? '' };
+  }
+
+  /**
+   * Sends a received message back to its queue unchanged (body and Lovage
+   * attributes), so it is delivered again without counting toward the
+   * queue's maxReceiveCount.
+   */
+  async resend(record: SQSRecord, delaySeconds: number): Promise<void> {
+    const attributes: Record<string, MessageAttributeValue> = {};
+    for (const name of [MESSAGE_ATTRIBUTES.taskName, MESSAGE_ATTRIBUTES.taskId]) {
+      const value = record.messageAttributes?.[name]?.stringValue;
+      if (value) attributes[name] = { DataType: 'String', StringValue: value };
+    }
+    await this.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl(record.eventSourceARN),
+        MessageBody: record.body,
+        DelaySeconds: Math.max(0, Math.min(MAX_SQS_DELAY_SECONDS, Math.ceil(delaySeconds))),
+        ...(Object.keys(attributes).length > 0 ? { MessageAttributes: attributes } : {}),
+      }),
+    );
   }
 
   private queueOf(sourceArn: string): TierQueue {

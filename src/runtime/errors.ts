@@ -60,3 +60,46 @@ export class ProgressError extends LovageError {
     this.name = 'ProgressError';
   }
 }
+
+/**
+ * A run whose worker died: its lease passed while it was STARTED or in
+ * PROGRESS, without an outcome (the process crashed, ran out of memory, or
+ * was stuck past the function timeout where no timer could fire). Counted as
+ * a failed attempt and retried by the task's policy, like Celery's
+ * `WorkerLostError`.
+ */
+export class WorkerLostError extends LovageError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerLostError';
+  }
+}
+
+/**
+ * A run still going when its invocation reached the function timeout (the
+ * hard time limit), like Celery's `TimeLimitExceeded`. The runtime records it
+ * just before the limit; the function is then stopped by Lambda.
+ */
+export class TimeLimitExceededError extends LovageError {
+  readonly limitSeconds: number;
+
+  constructor(task: string, limitSeconds: number) {
+    super(
+      `task '${task}' was still running when its invocation reached the function timeout (${limitSeconds} s)`,
+    );
+    this.name = 'TimeLimitExceededError';
+    this.limitSeconds = limitSeconds;
+  }
+}
+
+/**
+ * A task returned a result that cannot be stored: not JSON-serialisable
+ * (a BigInt, a cycle) or too large for its record. Never retried: running
+ * the task again would return the same.
+ */
+export class ResultNotStorableError extends LovageError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ResultNotStorableError';
+  }
+}

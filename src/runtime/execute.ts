@@ -4,6 +4,7 @@ import type { Envelope } from '../protocol/envelope.js';
 import { SoftTimeLimitExceededError } from './errors.js';
 import { ProgressReporter } from './progress.js';
 import type { TaskRecords } from './task-records.js';
+import type { Condition } from './transitions.js';
 import type { TaskHandler } from './types.js';
 
 export type Execution =
@@ -16,16 +17,21 @@ export interface ExecuteOptions {
   readonly envelope: Envelope;
   readonly definition: TaskDefinition;
   readonly records: TaskRecords;
-  readonly tracked: boolean;
+  /** The fence of this run's progress writes. */
+  readonly condition: Condition;
+  /** For an untracked run: the lease its first progress write takes. */
+  readonly leaseUntil?: number;
   readonly logger: Logger;
 }
 
 /**
- * Runs one task handler with its context. The soft time limit aborts
- * `ctx.signal`; from then on the run counts as failed with the signal's
- * reason even if the handler ignores the signal (its late result is
- * discarded; the function timeout remains the hard limit). A revoke seen at a
- * progress checkpoint ends the run the same way.
+ * Runs one task handler with its context, and waits for it to end. The soft
+ * time limit aborts `ctx.signal` (a revoke seen at a progress checkpoint
+ * does too); a handler that stops on it fails with the signal's reason. The
+ * run is never abandoned while the handler may still be going: its claim
+ * holds until it returns or the function timeout (the hard limit) ends it,
+ * so a retry can never overlap it. A handler that ignores the signal and
+ * returns a result succeeds, as in Celery.
  */
 export async function execute(options: ExecuteOptions): Promise<Execution> {
   const { envelope, definition, logger } = options;
@@ -35,38 +41,31 @@ export async function execute(options: ExecuteOptions): Promise<Execution> {
   const timer =
     soft === undefined
       ? undefined
-      : setTimeout(
-          () => controller.abort(new SoftTimeLimitExceededError(envelope.task, soft)),
-          soft * 1000,
-        );
-  const aborted = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
-      once: true,
-    });
-  });
-  // Settles only if aborted; without a handler a late abort would be an unhandled rejection.
-  aborted.catch(() => undefined);
+      : setTimeout(() => {
+          logger.warn('soft time limit reached; signalling the task to stop', {
+            softTimeLimitSeconds: soft,
+          });
+          controller.abort(new SoftTimeLimitExceededError(envelope.task, soft));
+        }, soft * 1000);
   const progress = new ProgressReporter({
     records: options.records,
     envelope,
     controller,
-    tracked: options.tracked,
+    condition: options.condition,
+    ...(options.leaseUntil !== undefined ? { leaseUntil: options.leaseUntil } : {}),
     ttlSeconds: definition.resultTtlSeconds,
     logger,
   });
   try {
-    const result = await Promise.race([
-      options.handler(options.args, {
-        id: envelope.id,
-        task: envelope.task,
-        attempt: envelope.attempt,
-        correlationId: envelope.correlationId,
-        signal: controller.signal,
-        logger,
-        progress: progress.report,
-      }),
-      aborted,
-    ]);
+    const result = await options.handler(options.args, {
+      id: envelope.id,
+      task: envelope.task,
+      attempt: envelope.attempt,
+      correlationId: envelope.correlationId,
+      signal: controller.signal,
+      logger,
+      progress: progress.report,
+    });
     return { ok: true, result, durationMs: Date.now() - started };
   } catch (error) {
     // A handler that stops on the signal may throw its own AbortError; the reason says why.

@@ -4,15 +4,18 @@ export { DEAD_LETTER_ATTRIBUTES, type DeadLetter, sendToDeadLetter } from './dea
 export { type DelaySchedules, DeliveryError, Redelivery, type TierQueue } from './delivery.js';
 export {
   ProgressError,
+  ResultNotStorableError,
   SoftTimeLimitExceededError,
   TaskRevokedError,
+  TimeLimitExceededError,
   UnrecoverableError,
+  WorkerLostError,
   WrongCategoryError,
 } from './errors.js';
 export { PROGRESS_INTERVAL_MS } from './progress.js';
 export { deferralSeconds, type RateDecision, RateLimiter, windowOf } from './rate-limit.js';
 export { REDACTED, redact } from './redact.js';
-export { type Claim, TaskRecords } from './task-records.js';
+export { type Claim, TaskRecords, type Write } from './task-records.js';
 export {
   LIFECYCLE_EVENTS,
   type MetricsSink,
@@ -22,6 +25,16 @@ export {
   TASK_METRICS,
   Telemetry,
 } from './telemetry.js';
-export { allowedFrom, canTransition, conditionFor, NO_RECORD } from './transitions.js';
+export {
+  claimCondition,
+  type Fence,
+  judge,
+  LOST_RUN_ERRORS,
+  lostRunCondition,
+  runningCondition,
+  runsAlone,
+  untrackedCondition,
+  type Verdict,
+} from './transitions.js';
 export type { TaskContext, TaskHandler, TaskHandlers } from './types.js';
 export { createWorker, type WorkerDependencies, type WorkerHandler } from './worker.js';

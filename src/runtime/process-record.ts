@@ -1,17 +1,23 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSRecord } from 'aws-lambda';
 import type { Catalog, TaskDefinition } from '../catalog/index.js';
 import { MAX_SQS_DELAY_SECONDS } from '../protocol/delays.js';
-import { type Envelope, EnvelopeError, parseEnvelope } from '../protocol/envelope.js';
-import { FINISHED_STATES } from '../protocol/records.js';
+import { type Envelope, EnvelopeError, isTaskId, parseEnvelope } from '../protocol/envelope.js';
 import { fanOutBeatTick } from './beat-fanout.js';
 import { toTaskError } from './classify.js';
 import { sendToDeadLetter } from './dead-letter.js';
 import { WrongCategoryError } from './errors.js';
 import { execute } from './execute.js';
-import { recordOutcome } from './outcome.js';
+import type { Invocation } from './invocation.js';
+import {
+  fenceOf,
+  type RunScope,
+  recordOutcome,
+  resendNextAttempt,
+  resolveLostRun,
+} from './outcome.js';
 import { redact } from './redact.js';
 import type { Runtime } from './runtime.js';
+import { judge, runsAlone, type Verdict } from './transitions.js';
 import type { TaskHandler } from './types.js';
 
 export interface RecordScope {
@@ -20,21 +26,34 @@ export interface RecordScope {
   readonly table: Record<string, TaskHandler>;
   readonly runtime: Runtime;
   readonly context: Pick<Context, 'getRemainingTimeInMillis'>;
+  readonly invocation: Invocation;
 }
+
+/**
+ * What became of a record: `done` once its message may be deleted; `alone`
+ * when its task's last run took its worker down, so it must run after its
+ * batch neighbours are done and their messages deleted.
+ */
+export type RecordOutcome = 'done' | 'alone';
 
 /** How long a record of a message that never became a task is kept. */
 const REJECT_TTL_SECONDS = 7 * 86_400;
 /** Extra lease beyond the invocation's remaining time, for clock skew. */
-const LEASE_MARGIN_MS = 5_000;
+export const LEASE_MARGIN_MS = 5_000;
 /** An ETA this close is run now rather than re-delayed. */
 const ETA_TOLERANCE_MS = 1_000;
 
 /**
  * One SQS record, start to end: validate, honour expiry / ETA / rate limit,
- * claim, run, record the outcome. Resolves once the message may be deleted;
- * rejects (leaving it on the queue) only when AWS itself could not be reached.
+ * claim attempt n, run, record the outcome. Resolves once the message may be
+ * deleted (or with `alone`, see {@link RecordOutcome}); rejects, leaving the
+ * message on the queue, only when AWS itself could not be reached.
  */
-export async function processRecord(record: SQSRecord, scope: RecordScope): Promise<void> {
+export async function processRecord(
+  record: SQSRecord,
+  scope: RecordScope,
+  mode: { readonly alone: boolean } = { alone: false },
+): Promise<RecordOutcome> {
   const { catalog, category, runtime } = scope;
   let envelope: Envelope;
   let definition: TaskDefinition;
@@ -43,17 +62,24 @@ export async function processRecord(record: SQSRecord, scope: RecordScope): Prom
     envelope = parseEnvelope(record.body, record.messageId);
     definition = catalog.task(envelope.task);
     if (definition.category !== category) throw new WrongCategoryError(envelope.task, category);
+    const tier = runtime.redelivery.tierOf(record.eventSourceARN);
+    if (tier && envelope.tier !== tier) {
+      throw new EnvelopeError(
+        `tier '${envelope.tier}' does not match the queue the message arrived on ('${tier}'); send it to that tier's queue`,
+        { taskId: envelope.id, taskName: envelope.task },
+      );
+    }
     args = catalog.parseArgs(envelope.task, envelope.args);
   } catch (error) {
-    await rejectMessage(record, error as Error, runtime);
-    return;
+    await rejectMessage(record, error as Error, scope);
+    return 'done';
   }
   if (
     await fanOutBeatTick(catalog, envelope, record.eventSourceARN, runtime.sqs, (arn) =>
       runtime.redelivery.queueUrl(arn),
     )
   )
-    return;
+    return 'done';
 
   const logger = runtime.logger.createChild({
     persistentKeys: {
@@ -65,30 +91,29 @@ export async function processRecord(record: SQSRecord, scope: RecordScope): Prom
     },
   });
   const now = Date.now();
+  const tracked = definition.trackStarted && !definition.ignoreResult;
+  const leaseMs = scope.context.getRemainingTimeInMillis() + LEASE_MARGIN_MS;
+  const run: RunScope = { record, envelope, definition, tracked, logger, runtime, leaseMs };
   const ttlSeconds = definition.resultTtlSeconds;
 
   if (envelope.expires && Date.parse(envelope.expires) <= now) {
-    const outcome = await runtime.records.enter(envelope, 'EXPIRED', { ttlSeconds, now });
-    if (outcome.kind === 'running')
-      return defer(record, envelope, outcome.leaseUntil, scope, logger);
-    logger.info('task expired before it could run; not run', {
-      expires: envelope.expires,
-      ...(outcome.kind === 'finished' ? { state: outcome.state } : {}),
-    });
-    return;
+    const claim = await runtime.records.enter(envelope, 'EXPIRED', { ttlSeconds, now });
+    if (!claim.claimed) return refused(run, claim.verdict, claim.record);
+    logger.info('task expired before it could run; not run', { expires: envelope.expires });
+    return 'done';
   }
 
   if (envelope.eta && Date.parse(envelope.eta) - now > ETA_TOLERANCE_MS) {
     const current = await runtime.records.get(envelope.id);
-    if (current && FINISHED_STATES.includes(current.state)) {
-      logger.info('task finished before its ETA; not run', { state: current.state });
-      return;
-    }
+    const verdict = judge(current, envelope.attempt, now);
+    if (verdict.kind !== 'run') return refused(run, verdict, current);
     const delay = (Date.parse(envelope.eta) - now) / 1000;
     const sent = await runtime.redelivery.send(envelope, record.eventSourceARN, delay, now);
-    if (sent.scheduleName) await runtime.records.noteSchedule(envelope.id, sent.scheduleName);
+    if (sent.scheduleName) {
+      await runtime.records.noteSchedule(envelope.id, envelope.attempt, sent.scheduleName);
+    }
     logger.info('task arrived before its ETA; delayed again', { eta: envelope.eta });
-    return;
+    return 'done';
   }
 
   if (definition.rateLimitWindow) {
@@ -100,98 +125,156 @@ export async function processRecord(record: SQSRecord, scope: RecordScope): Prom
         rateLimit: definition.rateLimit,
         retryInSeconds: rate.retryInSeconds,
       });
-      return;
+      return 'done';
     }
   }
 
-  // ignoreResult writes nothing on success, so it cannot claim either.
-  const tracked = definition.trackStarted && !definition.ignoreResult;
+  // Untracked tasks write no STARTED; one read tells whether this attempt is due.
+  let hadRecord = true;
   if (tracked) {
-    const leaseMs = scope.context.getRemainingTimeInMillis() + LEASE_MARGIN_MS;
-    const claim = await runtime.records.enter(envelope, 'STARTED', { leaseMs, ttlSeconds, now });
-    if (claim.kind === 'finished') {
-      logger.info('duplicate delivery of a finished task acknowledged without running', {
-        state: claim.state,
-      });
-      return;
+    const claim = await runtime.records.enter(envelope, 'STARTED', {
+      leaseMs,
+      ttlSeconds,
+      now,
+      together: !mode.alone,
+    });
+    if (!claim.claimed) {
+      if (claim.verdict.kind === 'run' && runsAlone(claim.record)) return 'alone';
+      return refused(run, claim.verdict, claim.record);
     }
-    if (claim.kind === 'running') return defer(record, envelope, claim.leaseUntil, scope, logger);
   } else {
     const current = await runtime.records.get(envelope.id);
-    if (current && FINISHED_STATES.includes(current.state)) {
-      logger.info('task already finished; not run', { state: current.state });
-      return;
-    }
+    const verdict = judge(current, envelope.attempt, now);
+    if (verdict.kind !== 'run') return refused(run, verdict, current);
+    if (!mode.alone && runsAlone(current)) return 'alone';
+    hadRecord = current !== undefined;
   }
 
   const handler = scope.table[envelope.task];
   if (!handler) throw new Error(`no handler registered for '${envelope.task}'`);
   logger.debug('running task', { args: redact(args) });
-  const run = await execute({
-    handler,
-    args,
-    envelope,
-    definition,
-    records: runtime.records,
-    tracked,
-    logger,
+  await scope.invocation.watch(run, async () => {
+    const outcome = await execute({
+      handler,
+      args,
+      envelope,
+      definition,
+      records: runtime.records,
+      condition: fenceOf(run),
+      ...(tracked ? {} : { leaseUntil: now + leaseMs }),
+      logger,
+    });
+    await recordOutcome(outcome, run, { hadRecord });
   });
-  await recordOutcome(run, { record, envelope, definition, tracked, logger, runtime });
+  return 'done';
+}
+
+/** This delivery may not run attempt n: do what the record says instead. */
+async function refused(
+  run: RunScope,
+  verdict: Verdict,
+  current: Parameters<typeof resolveLostRun>[1] | undefined,
+): Promise<RecordOutcome> {
+  const { logger, envelope } = run;
+  switch (verdict.kind) {
+    case 'finished':
+      logger.info('duplicate delivery of a finished task acknowledged without running', {
+        state: verdict.state,
+      });
+      return 'done';
+    case 'stale':
+      logger.info('copy of an earlier attempt acknowledged without running', {
+        state: verdict.state,
+        recordAttempt: verdict.attempt,
+      });
+      return 'done';
+    case 'retried':
+      // A first delivery is a duplicate; a redelivery may be the copy whose retry was never sent.
+      if (receiveCount(run.record) > 1) await resendNextAttempt(run, verdict.eta);
+      else logger.info('duplicate of an attempt that is already being retried; acknowledged');
+      return 'done';
+    case 'running':
+      await defer(run, verdict.leaseUntil);
+      return 'done';
+    case 'lost':
+      if (current) await resolveLostRun(run, current);
+      return 'done';
+    case 'run':
+      // The record changed between the write and its refusal: look again shortly.
+      await defer(run, Date.now());
+      logger.info('the record changed under this delivery; deferred', {
+        attempt: envelope.attempt,
+      });
+      return 'done';
+  }
 }
 
 /**
- * Another delivery holds the task's lease: the message comes back when the
+ * Another delivery holds attempt n's lease: the message comes back when the
  * lease ends (re-sent with a delay, not left on the queue, so waiting never
- * counts toward maxReceiveCount). If that run died, this copy takes over.
+ * counts toward maxReceiveCount). If that run died, this copy resolves it.
  */
-async function defer(
-  record: SQSRecord,
-  envelope: Envelope,
-  leaseUntil: number,
-  scope: RecordScope,
-  logger: Logger,
-): Promise<void> {
+async function defer(run: RunScope, leaseUntil: number): Promise<void> {
   const wait = Math.min(
     MAX_SQS_DELAY_SECONDS,
     Math.max(1, Math.ceil((leaseUntil - Date.now()) / 1000) + 1),
   );
-  logger.info('task is running in another delivery; deferred', { retryInSeconds: wait });
-  await scope.runtime.redelivery.send(envelope, record.eventSourceARN, wait);
+  run.logger.info('task is running in another delivery; deferred', { retryInSeconds: wait });
+  await run.runtime.redelivery.send(run.envelope, run.record.eventSourceARN, wait);
 }
 
-/** A message that can never run: record what is known, dead-letter it with the reason. */
-async function rejectMessage(record: SQSRecord, caught: Error, runtime: Runtime): Promise<void> {
+function receiveCount(record: SQSRecord): number {
+  return Number(record.attributes?.ApproximateReceiveCount ?? 1);
+}
+
+/**
+ * A message that can never run: dead-letter it with the reason, then record
+ * the failure — but only under an id that passes the id rule and has no
+ * record yet, so a stray bad copy never touches a live task. A failure to
+ * record never keeps the message looping: the letter is what counts.
+ */
+async function rejectMessage(record: SQSRecord, caught: Error, scope: RecordScope): Promise<void> {
+  const { runtime, catalog } = scope;
   const error = toTaskError(caught);
   const known =
     caught instanceof EnvelopeError
       ? { id: caught.taskId, task: caught.taskName }
       : peek(record.body);
+  const id = known.id !== undefined && isTaskId(known.id) ? known.id : undefined;
+  const task = known.task !== undefined && catalog.tasks.has(known.task) ? known.task : undefined;
   runtime.logger.error('message rejected before running', {
     messageId: record.messageId,
-    taskId: known.id,
+    ...(id ? { taskId: id } : {}),
     error: caught,
   });
-  if (known.id) {
-    const now = new Date().toISOString();
+  await sendToDeadLetter(runtime.sqs, runtime.deadLetterUrl(record.eventSourceARN), {
+    body: record.body,
+    error,
+    reason: 'the message can never run, so it is not retried',
+    attempts: 0,
+    ...(id ? { taskId: id } : {}),
+    ...(task ? { taskName: task } : {}),
+  });
+  if (!id) return;
+  const now = new Date().toISOString();
+  try {
     await runtime.records.rejectUnstarted(
       {
-        id: known.id,
-        task: known.task ?? 'unknown',
-        tier: 'unknown',
+        id,
+        task: task ?? 'unknown',
+        tier: runtime.redelivery.tierOf(record.eventSourceARN) ?? 'unknown',
         createdAt: now,
         source: 'unknown',
       },
       error,
       REJECT_TTL_SECONDS,
     );
+  } catch (failure) {
+    runtime.logger.warn('rejected message not recorded; its dead letter says why', {
+      taskId: id,
+      error: failure as Error,
+    });
   }
-  await sendToDeadLetter(runtime.sqs, runtime.deadLetterUrl(record.eventSourceARN), {
-    body: record.body,
-    error,
-    reason: 'the message can never run, so it is not retried',
-    ...(known.id ? { taskId: known.id } : {}),
-    ...(known.task ? { taskName: known.task } : {}),
-  });
 }
 
 /** Id and task name of a body that parsed as an envelope but failed later checks. */

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Envelope } from '../protocol/envelope.js';
 import { ProgressError, TaskRevokedError } from './errors.js';
 import type { TaskRecords } from './task-records.js';
+import type { Condition } from './transitions.js';
 
 /** Shortest gap between two progress writes of one run. */
 export const PROGRESS_INTERVAL_MS = 1_000;
@@ -10,7 +11,10 @@ export interface ProgressOptions {
   readonly records: TaskRecords;
   readonly envelope: Envelope;
   readonly controller: AbortController;
-  readonly tracked: boolean;
+  /** The fence of this run's writes (attempt n running here). */
+  readonly condition: Condition;
+  /** For an untracked run: the lease its first progress write takes. */
+  readonly leaseUntil?: number;
   readonly ttlSeconds: number;
   readonly logger: Logger;
   readonly intervalMs?: number;
@@ -19,10 +23,12 @@ export interface ProgressOptions {
 
 /**
  * `ctx.progress` of one run: throttled PROGRESS writes, each conditional on
- * the task still running. A write refused because the task was revoked aborts
- * the run's signal with a {@link TaskRevokedError}; every call first throws
- * the signal's reason if it was aborted (revoke or soft time limit), which is
- * what makes progress calls checkpoints.
+ * the attempt still running here. A write refused because the task was
+ * revoked aborts the run's signal with a {@link TaskRevokedError}; every call
+ * first throws the signal's reason if it was aborted (revoke or soft time
+ * limit), which is what makes progress calls checkpoints. A write that fails
+ * for any other reason (throttling, a network error) is logged and skipped:
+ * progress is advisory, and the next call writes again.
  */
 export class ProgressReporter {
   private lastWrite = Number.NEGATIVE_INFINITY;
@@ -48,20 +54,28 @@ export class ProgressReporter {
       at: new Date(now).toISOString(),
       ...(message !== undefined ? { message: message.slice(0, 500) } : {}),
     };
-    const written = await records.progress(
-      envelope,
-      meta,
-      {
-        tracked: this.options.tracked,
-        first: this.writes === 0,
-        ttlSeconds: this.options.ttlSeconds,
-      },
-      now,
-    );
-    this.writes++;
-    if (written) return;
-    const state = (await records.get(envelope.id))?.state;
-    if (state === 'REVOKED') {
+    let write: Awaited<ReturnType<TaskRecords['progress']>>;
+    try {
+      write = await records.progress(
+        envelope,
+        meta,
+        {
+          condition: this.options.condition,
+          first: this.writes === 0,
+          ttlSeconds: this.options.ttlSeconds,
+          ...(this.options.leaseUntil !== undefined ? { leaseUntil: this.options.leaseUntil } : {}),
+        },
+        now,
+      );
+    } catch (error) {
+      logger.warn('progress not recorded; the task goes on', { error: error as Error });
+      return;
+    }
+    if (write.written) {
+      this.writes++;
+      return;
+    }
+    if (write.current?.state === 'REVOKED') {
       logger.info('revoked while running; stopping at this progress checkpoint', {
         current,
         total,
@@ -69,6 +83,9 @@ export class ProgressReporter {
       controller.abort(new TaskRevokedError(envelope.id));
       controller.signal.throwIfAborted();
     }
-    logger.warn('progress not recorded: the task is no longer running here', { state });
+    logger.warn('progress not recorded: this attempt is no longer running here', {
+      state: write.current?.state,
+      recordAttempt: write.current?.attempt,
+    });
   };
 }

@@ -1,36 +1,47 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Envelope } from '../protocol/envelope.js';
 import {
-  FINISHED_STATES,
+  type FailingMark,
   type HistoryEntry,
   indexKeys,
   type ProgressMeta,
   type TaskError,
   type TaskRecord,
-  type TaskState,
   taskKey,
 } from '../protocol/records.js';
 import {
   type Condition,
-  conditionFor,
-  leaseExpiredCondition,
+  claimCondition,
+  judge,
   type RuntimeState,
   statesCondition,
+  untrackedCondition,
+  type Verdict,
 } from './transitions.js';
 
-/** Outcome of trying to move a queued task to STARTED (or EXPIRED). */
+/** Outcome of trying to start (or expire) attempt n of a task. */
 export type Claim =
-  | { readonly kind: 'claimed' }
-  /** Already SUCCESS, FAILURE, REVOKED or EXPIRED: acknowledge without running. */
-  | { readonly kind: 'finished'; readonly state: TaskState }
-  /** Another delivery holds a live lease: try again later, never run in parallel. */
-  | { readonly kind: 'running'; readonly leaseUntil: number };
+  | { readonly claimed: true }
+  /** The record said no; `verdict` says why and what this delivery should do instead. */
+  | { readonly claimed: false; readonly verdict: Verdict; readonly record: TaskRecord | undefined };
+
+/**
+ * What a conditional write came to. A refused write returns the record that
+ * refused it (ReturnValuesOnConditionCheckFailure), so finding out why costs
+ * no extra read; `current` is undefined when the task has no record at all.
+ */
+export type Write =
+  | { readonly written: true }
+  | { readonly written: false; readonly current: TaskRecord | undefined };
+
+const WRITTEN: Write = { written: true };
 
 /** What a transition writes besides the state, its index keys and the history entry. */
 export interface TransitionFields {
@@ -40,12 +51,20 @@ export interface TransitionFields {
   readonly note?: string;
 }
 
+/** A task's identity as far as a record can be created from it. */
+export type RecordSeed = Pick<
+  Envelope,
+  'id' | 'task' | 'tier' | 'attempt' | 'createdAt' | 'source' | 'correlationId'
+> &
+  Partial<Pick<Envelope, 'parentId' | 'rootId'>>;
+
 const epochSeconds = (ms: number) => Math.floor(ms / 1000);
 
 /**
  * The runtime's writes to the task table. Every transition is one conditional
- * UpdateItem that also appends its history entry (list_append), so two
- * deliveries of one id can never both run it and history costs no extra write.
+ * UpdateItem that also appends its history entry (list_append), fenced by the
+ * task's attempt (see `transitions.ts`), so two deliveries can never both act
+ * on one attempt and history costs no extra write.
  */
 export class TaskRecords {
   constructor(
@@ -54,168 +73,199 @@ export class TaskRecords {
   ) {}
 
   /**
-   * Moves a queued task (no record, PENDING or RETRY) to STARTED with a lease
-   * (`leaseMs`, until the hard time limit has certainly passed) or to EXPIRED.
-   * A run whose lease ran out (crash or timeout) is taken over, and the new
-   * history entry says so.
+   * Starts attempt n with a lease (`leaseMs`: until the hard time limit has
+   * certainly passed) or, for an expired task, records EXPIRED. When the
+   * record says no, the failed write returns the record itself, so finding
+   * out why costs no extra read.
    */
   async enter(
-    envelope: Envelope,
+    envelope: RecordSeed,
     to: 'STARTED' | 'EXPIRED',
-    options: { readonly leaseMs?: number; readonly ttlSeconds: number; readonly now?: number },
+    options: {
+      readonly leaseMs?: number;
+      readonly ttlSeconds: number;
+      readonly now?: number;
+      /** Refuse a task that must run alone (see `claimCondition`). */
+      readonly together?: boolean;
+    },
   ): Promise<Claim> {
     const now = options.now ?? Date.now();
     const at = new Date(now).toISOString();
-    const set: Record<string, unknown> =
+    const fields: TransitionFields =
       to === 'STARTED'
-        ? { attempt: envelope.attempt, startedAt: at, leaseUntil: now + (options.leaseMs ?? 0) }
-        : { attempt: envelope.attempt, finishedAt: at };
-    const fields = { set, remove: to === 'STARTED' ? ['scheduleName'] : ['leaseUntil'] };
-    if (
-      await this.transition(envelope, to, conditionFor(to, true), fields, options.ttlSeconds, now)
-    )
-      return { kind: 'claimed' };
-
-    const current = await this.get(envelope.id);
-    if (!current) return { kind: 'running', leaseUntil: now };
-    if (FINISHED_STATES.includes(current.state)) return { kind: 'finished', state: current.state };
-    const leaseUntil = Number(current.leaseUntil ?? 0);
-    if (leaseUntil >= now || !['STARTED', 'PROGRESS'].includes(current.state)) {
-      return { kind: 'running', leaseUntil: Math.max(leaseUntil, now) };
-    }
-    const lost: TaskError = {
-      type: 'WorkerLostError',
-      message: `attempt ${current.attempt} started at ${current.startedAt ?? '?'} ended without an outcome when its lease ran out at ${new Date(leaseUntil).toISOString()} (the function crashed or timed out)`,
+        ? {
+            set: { startedAt: at, leaseUntil: now + (options.leaseMs ?? 0) },
+            remove: ['scheduleName', 'failing'],
+          }
+        : { set: { finishedAt: at }, remove: ['leaseUntil', 'scheduleName'] };
+    const write = await this.transition(
+      envelope,
+      to,
+      claimCondition(envelope.attempt, { together: options.together ?? false }),
+      fields,
+      options.ttlSeconds,
+      now,
+    );
+    if (write.written) return { claimed: true };
+    return {
+      claimed: false,
+      verdict: judge(write.current, envelope.attempt, now),
+      record: write.current,
     };
-    const takeover = { ...fields, error: lost, note: 'took over a run whose lease had ended' };
-    if (
-      await this.transition(
-        envelope,
-        to,
-        leaseExpiredCondition(now),
-        takeover,
-        options.ttlSeconds,
-        now,
-      )
-    )
-      return { kind: 'claimed' };
-    return { kind: 'running', leaseUntil: now };
   }
 
   /**
-   * Moves a running task (or, untracked, a not yet finished one) to `to`.
-   * Resolves false when the condition failed: the task was revoked or already
-   * finished meanwhile, and the write did nothing.
+   * Moves attempt n to `to` under `condition` (see `transitions.ts`).
    */
   async settle(
-    envelope: Envelope,
+    envelope: RecordSeed,
     to: 'SUCCESS' | 'FAILURE' | 'RETRY',
-    options: TransitionFields & { readonly tracked: boolean; readonly ttlSeconds: number },
+    condition: Condition,
+    options: TransitionFields & { readonly ttlSeconds: number },
     now = Date.now(),
-  ): Promise<boolean> {
+  ): Promise<Write> {
     const at = new Date(now).toISOString();
-    const finished = to === 'RETRY' ? {} : { finishedAt: at };
-    const fields = {
-      ...options,
-      set: { attempt: envelope.attempt, ...finished, ...options.set },
-      // A SUCCESS after retries keeps the earlier errors in its history only.
-      remove: ['leaseUntil', ...(to === 'SUCCESS' ? ['error'] : []), ...(options.remove ?? [])],
-    };
+    const set: Record<string, unknown> = to === 'RETRY' ? {} : { finishedAt: at };
+    Object.assign(set, options.set);
+    const remove = ['leaseUntil', 'failing'];
+    // A SUCCESS after retries keeps the earlier errors in its history only.
+    if (to === 'SUCCESS') remove.push('error');
+    if (options.remove) remove.push(...options.remove);
     return this.transition(
       envelope,
       to,
-      conditionFor(to, options.tracked),
-      fields,
+      condition,
+      { ...options, set, remove },
       options.ttlSeconds,
       now,
     );
   }
 
   /**
-   * PROGRESS with its meta. The first write of a run appends a history entry;
-   * later ones only replace the meta. False when the task is no longer
-   * running (revoked, or finished by another delivery).
+   * First step of failing attempt n for good: remember the error and reason
+   * on the running record, so that if this delivery dies before the dead
+   * letter is sent, the next delivery sends it (rather than treating the run
+   * as lost and retrying it). `set` may renew the lease.
+   */
+  async markFailing(
+    id: string,
+    failing: FailingMark,
+    condition: Condition,
+    set: Readonly<Record<string, unknown>> = {},
+  ): Promise<Write> {
+    const values: Record<string, unknown> = { ':failing': failing };
+    const names: Record<string, string> = {};
+    const sets = ['failing = :failing'];
+    for (const [i, [key, value]] of Object.entries(set).entries()) {
+      sets.push(`#m${i} = :m${i}`);
+      names[`#m${i}`] = key;
+      values[`:m${i}`] = value;
+    }
+    return this.update(id, condition, { sets, names, values });
+  }
+
+  /**
+   * PROGRESS with its meta. The first write of a run appends a history entry
+   * (and, for an untracked run, takes the lease that a claim would have);
+   * later ones only replace the meta. Refused when attempt n is no longer
+   * running here (revoked, or finished elsewhere).
    */
   async progress(
-    envelope: Envelope,
+    envelope: RecordSeed,
     meta: ProgressMeta,
-    options: { readonly tracked: boolean; readonly first: boolean; readonly ttlSeconds: number },
+    options: {
+      readonly condition: Condition;
+      readonly first: boolean;
+      readonly ttlSeconds: number;
+      readonly leaseUntil?: number;
+    },
     now = Date.now(),
-  ): Promise<boolean> {
-    const fields = { set: { progress: meta, attempt: envelope.attempt } };
-    const condition = conditionFor('PROGRESS', options.tracked);
-    if (options.first)
-      return this.transition(envelope, 'PROGRESS', condition, fields, options.ttlSeconds, now);
-    return this.update(envelope.id, condition, {
+  ): Promise<Write> {
+    if (options.first) {
+      const set: Record<string, unknown> = { progress: meta };
+      if (options.leaseUntil !== undefined) set.leaseUntil = options.leaseUntil;
+      return this.transition(
+        envelope,
+        'PROGRESS',
+        options.condition,
+        { set },
+        options.ttlSeconds,
+        now,
+      );
+    }
+    return this.update(envelope.id, options.condition, {
       sets: ['#state = :state', 'progress = :progress', 'updatedAt = :at'],
       names: { '#state': 'state' },
       values: { ':state': 'PROGRESS', ':progress': meta, ':at': new Date(now).toISOString() },
     });
   }
 
-  /** Remembers the one-time schedule that will deliver the task, so a revoke can delete it. */
-  async noteSchedule(id: string, scheduleName: string): Promise<boolean> {
-    return this.update(id, statesCondition(['PENDING', 'RETRY']), {
-      sets: ['scheduleName = :name'],
-      names: {},
-      values: { ':name': scheduleName },
-    });
+  /**
+   * Remembers the one-time schedule that will deliver attempt `attempt`, so a
+   * revoke can delete it; only while that attempt is still due.
+   */
+  async noteSchedule(id: string, attempt: number, scheduleName: string): Promise<boolean> {
+    const due = untrackedCondition(attempt);
+    const write = await this.update(
+      id,
+      { ...due, expression: `attribute_exists(pk) AND (${due.expression})` },
+      { sets: ['scheduleName = :name'], names: {}, values: { ':name': scheduleName } },
+    );
+    return write.written;
   }
 
   /** Appends to a REVOKED task's history that a running attempt noticed and stopped. */
-  async noteRevokedRun(envelope: Envelope, note: string, now = Date.now()): Promise<boolean> {
+  async noteRevokedRun(envelope: RecordSeed, note: string, now = Date.now()): Promise<boolean> {
     const entry: HistoryEntry = {
       state: 'REVOKED',
       at: new Date(now).toISOString(),
       attempt: envelope.attempt,
       note,
     };
-    return this.update(envelope.id, statesCondition(['REVOKED']), {
+    const write = await this.update(envelope.id, statesCondition(['REVOKED']), {
       sets: ['history = list_append(if_not_exists(history, :empty), :entry)'],
       names: {},
       values: { ':empty': [], ':entry': [entry] },
     });
+    return write.written;
   }
 
   /**
-   * Records FAILURE for a message that could not even be started (bad
-   * envelope, unknown task, invalid payload), unless the id already finished.
+   * Records FAILURE for a message that could never run (bad envelope,
+   * unknown task, invalid payload) — only when the id has no record at all,
+   * so a stray bad copy never touches a live task. Resolves false when a
+   * record exists.
    */
   async rejectUnstarted(
-    record: Pick<TaskRecord, 'id' | 'task' | 'tier' | 'createdAt'> & { source?: string },
+    seed: Pick<TaskRecord, 'id' | 'task' | 'tier' | 'createdAt'> & { source?: string },
     error: TaskError,
     ttlSeconds: number,
     now = Date.now(),
-  ): Promise<void> {
+  ): Promise<boolean> {
     const at = new Date(now).toISOString();
-    const item = {
-      ...record,
-      state: 'FAILURE' as const,
-      attempt: 1,
-      updatedAt: at,
-      finishedAt: at,
-    };
-    const history: HistoryEntry[] = [{ state: 'FAILURE', at, attempt: 1, error }];
-    const queued = statesCondition(['NONE', 'PENDING', 'RETRY']);
+    const item = { ...seed, state: 'FAILURE' as const, attempt: 1, updatedAt: at, finishedAt: at };
+    const history: HistoryEntry[] = [
+      { state: 'FAILURE', at, attempt: 1, error, note: 'rejected before running' },
+    ];
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...taskKey(record.id),
+            ...taskKey(seed.id),
             ...indexKeys(item),
             ...item,
             error,
             history,
             expiresAt: epochSeconds(now) + ttlSeconds,
           },
-          ConditionExpression: queued.expression,
-          ExpressionAttributeNames: queued.names,
-          ExpressionAttributeValues: queued.values,
+          ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
+      return true;
     } catch (caught) {
-      if (!(caught instanceof ConditionalCheckFailedException)) throw caught;
+      if (caught instanceof ConditionalCheckFailedException) return false;
+      throw caught;
     }
   }
 
@@ -228,67 +278,60 @@ export class TaskRecords {
 
   /**
    * One state change: state, index keys, TTL, the history entry and `fields`,
-   * creating a complete item if there was none. False if `condition` failed.
+   * creating a complete item if there was none.
    */
   private async transition(
-    envelope: Envelope,
+    envelope: RecordSeed,
     to: RuntimeState,
     condition: Condition,
     fields: TransitionFields,
     ttlSeconds: number,
     now: number,
-  ): Promise<boolean> {
+  ): Promise<Write> {
     const at = new Date(now).toISOString();
-    const entry: HistoryEntry = {
-      state: to,
-      at,
-      attempt: envelope.attempt,
-      ...(fields.error ? { error: fields.error } : {}),
-      ...(fields.note ? { note: fields.note } : {}),
-    };
-    const keys = indexKeys({ ...envelope, state: to, updatedAt: at });
-    const created: Record<string, unknown> = {
+    const entry: HistoryEntry = { state: to, at, attempt: envelope.attempt };
+    if (fields.error) Object.assign(entry, { error: fields.error });
+    if (fields.note) Object.assign(entry, { note: fields.note });
+    const keys = indexKeys({
       id: envelope.id,
       task: envelope.task,
-      tier: envelope.tier,
-      createdAt: envelope.createdAt,
-      source: envelope.source,
-      gsi1pk: keys.gsi1pk,
-      gsi1sk: keys.gsi1sk,
-      ...(envelope.correlationId ? { correlationId: envelope.correlationId } : {}),
-    };
-    const changed: Record<string, unknown> = {
       state: to,
+      createdAt: envelope.createdAt,
       updatedAt: at,
-      gsi2pk: keys.gsi2pk,
-      gsi2sk: keys.gsi2sk,
-      expiresAt: epochSeconds(now) + ttlSeconds,
-      ...(to === 'RETRY' || to === 'FAILURE' ? { error: fields.error } : {}),
-      ...fields.set,
-    };
-    const names: Record<string, string> = { ...condition.names };
-    const values: Record<string, unknown> = {
-      ...condition.values,
-      ':empty': [],
-      ':entry': [entry],
-    };
+    });
+    const names: Record<string, string> = { '#history': 'history' };
+    const values: Record<string, unknown> = { ':empty': [], ':entry': [entry] };
     const sets = ['#history = list_append(if_not_exists(#history, :empty), :entry)'];
-    names['#history'] = 'history';
     let i = 0;
-    for (const [key, value] of Object.entries(created)) {
+    const put = (key: string, value: unknown, onlyIfNew: boolean) => {
+      if (value === undefined) return;
       names[`#c${i}`] = key;
       values[`:c${i}`] = value;
-      sets.push(`#c${i} = if_not_exists(#c${i}, :c${i})`);
+      sets.push(onlyIfNew ? `#c${i} = if_not_exists(#c${i}, :c${i})` : `#c${i} = :c${i}`);
       i++;
-    }
-    for (const [key, value] of Object.entries(changed)) {
-      if (value === undefined) continue;
-      names[`#c${i}`] = key;
-      values[`:c${i}`] = value;
-      sets.push(`#c${i} = :c${i}`);
-      i++;
-    }
-    const removed = (fields.remove ?? []).filter((key) => !(key in changed));
+    };
+    // Identity, written once when the item is created.
+    put('id', envelope.id, true);
+    put('task', envelope.task, true);
+    put('tier', envelope.tier, true);
+    put('createdAt', envelope.createdAt, true);
+    put('source', envelope.source, true);
+    put('gsi1pk', keys.gsi1pk, true);
+    put('gsi1sk', keys.gsi1sk, true);
+    put('correlationId', envelope.correlationId, true);
+    put('parentId', envelope.parentId, true);
+    put('rootId', envelope.rootId, true);
+    // What changes with every transition.
+    put('state', to, false);
+    put('attempt', envelope.attempt, false);
+    put('updatedAt', at, false);
+    put('gsi2pk', keys.gsi2pk, false);
+    put('gsi2sk', keys.gsi2sk, false);
+    put('expiresAt', epochSeconds(now) + ttlSeconds, false);
+    if (to === 'RETRY' || to === 'FAILURE') put('error', fields.error, false);
+    const set = fields.set ?? {};
+    for (const key in set) put(key, set[key], false);
+    const removed = (fields.remove ?? []).filter((key) => !(key in set));
     return this.update(envelope.id, condition, { sets, names, values, remove: removed });
   }
 
@@ -301,11 +344,21 @@ export class TaskRecords {
       values: Record<string, unknown>;
       remove?: readonly string[];
     },
-  ): Promise<boolean> {
+  ): Promise<Write> {
+    for (const key in parts.values) {
+      // A programming error, not a runtime condition: one placeholder meaning two things.
+      if (key in condition.values) throw new Error(`placeholder ${key} is used twice`);
+    }
     // Placeholders for removed names too: `error` is a DynamoDB reserved word.
-    const removed = (parts.remove ?? []).map((name, i) => [`#r${i}`, name] as const);
-    const remove = removed.length ? ` REMOVE ${removed.map(([p]) => p).join(', ')}` : '';
-    const names = { ...condition.names, ...parts.names, ...Object.fromEntries(removed) };
+    let remove = '';
+    const names: Record<string, string> = { ...condition.names, ...parts.names };
+    if (parts.remove && parts.remove.length > 0) {
+      const placeholders = parts.remove.map((name, i) => {
+        names[`#r${i}`] = name;
+        return `#r${i}`;
+      });
+      remove = ` REMOVE ${placeholders.join(', ')}`;
+    }
     try {
       await this.db.send(
         new UpdateCommand({
@@ -313,13 +366,18 @@ export class TaskRecords {
           Key: taskKey(id),
           UpdateExpression: `SET ${parts.sets.join(', ')}${remove}`,
           ConditionExpression: condition.expression,
-          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: { ...condition.values, ...parts.values },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return true;
+      return WRITTEN;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) {
+        const item = error.Item as Record<string, AttributeValue> | undefined;
+        const current = item && Object.keys(item).length > 0 ? unmarshall(item) : undefined;
+        return { written: false, current: current as TaskRecord | undefined };
+      }
       throw error;
     }
   }

@@ -10,8 +10,16 @@ export const TASK_METRICS = {
   failed: 'TaskFailed',
   retried: 'TaskRetried',
   duration: 'TaskDuration',
-  /** The one dimension of every task metric: the task name. */
+  /**
+   * 100 for each task that failed for good, 0 for each that succeeded: its
+   * average over a period is the share of finished tasks that failed, in
+   * percent (the stack alarms on it per category).
+   */
+  failureRate: 'TaskFailureRate',
+  /** Every task metric is published by task name... */
   dimension: 'task',
+  /** ...and by category (the part of the task name before the first dot). */
+  categoryDimension: 'category',
 } as const;
 
 /** Source and detail-types of the lifecycle events on the stack's bus. */
@@ -42,14 +50,21 @@ export interface RunOutcome {
 /** Writes one EMF document; replaced in unit tests to look at what would be emitted. */
 export type MetricsSink = (task: string, outcome: Outcome, durationMs: number) => void;
 
-/** Powertools Metrics (EMF on stdout), one document per run with only the `task` dimension. */
+/**
+ * Powertools Metrics (EMF on stdout), one document per run, published by
+ * task and by category (two dimension sets, nothing else).
+ */
 export const powertoolsMetrics: MetricsSink = (task, outcome, durationMs) => {
   const metrics = new Metrics({ namespace: TASK_METRICS.namespace });
   // Without this Powertools adds a `service` dimension and the dashboard's {task} series stay empty.
   metrics.clearDefaultDimensions();
   metrics.addDimension(TASK_METRICS.dimension, task);
+  metrics.addDimensions({ [TASK_METRICS.categoryDimension]: task.slice(0, task.indexOf('.')) });
   metrics.addMetric(TASK_METRICS[outcome], MetricUnit.Count, 1);
   metrics.addMetric(TASK_METRICS.duration, MetricUnit.Milliseconds, durationMs);
+  if (outcome !== 'retried') {
+    metrics.addMetric(TASK_METRICS.failureRate, MetricUnit.Percent, outcome === 'failed' ? 100 : 0);
+  }
   metrics.publishStoredMetrics();
 };
 

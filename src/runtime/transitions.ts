@@ -1,48 +1,62 @@
-import type { TaskState } from '../protocol/records.js';
+import { FINISHED_STATES, type TaskRecord, type TaskState } from '../protocol/records.js';
 
-/** The state of a task that has no item in the table yet. */
-export const NO_RECORD = 'NONE';
-export type FromState = TaskState | typeof NO_RECORD;
-
-/** States the runtime writes; REVOKED is written by the client, PENDING by the client or nobody. */
+/** States the runtime writes; REVOKED is written by the client, PENDING by the client or a redrive. */
 export type RuntimeState = Exclude<TaskState, 'PENDING' | 'REVOKED'>;
 
-const QUEUED: readonly FromState[] = [NO_RECORD, 'PENDING', 'RETRY'];
-const RUNNING: readonly FromState[] = ['STARTED', 'PROGRESS'];
+/** The part of a task record that decides what a delivery may do. */
+export type Fence = Pick<TaskRecord, 'state' | 'attempt'> &
+  Partial<Pick<TaskRecord, 'leaseUntil' | 'failing' | 'eta'>>;
 
 /**
- * The state machine: the states from which the runtime may move a task to
- * `to`. `tracked` is false for tasks that skip the STARTED claim
- * (`trackStarted: false` or `ignoreResult`): their outcome may land on a
- * queued record too. Finished states (SUCCESS, FAILURE, REVOKED, EXPIRED)
- * are never left, which is what makes a duplicate delivery harmless and a
- * revoke final.
+ * What one delivery of attempt `n` of a task may do, given the task's record.
+ * Runs are fenced by attempt: the record's `attempt` only grows, and each
+ * attempt is claimed once, so any number of copies delivered in any order
+ * give one run per attempt and one retry chain.
  */
-export function allowedFrom(to: RuntimeState, tracked: boolean): readonly FromState[] {
-  switch (to) {
-    case 'STARTED':
-    case 'EXPIRED':
-      return QUEUED;
-    case 'PROGRESS':
-    case 'RETRY':
-    case 'SUCCESS':
-    case 'FAILURE':
-      return tracked ? RUNNING : [...QUEUED, ...RUNNING];
-  }
+export type Verdict =
+  /** No record, PENDING at an attempt <= n, or RETRY at n - 1: attempt n is due. */
+  | { readonly kind: 'run' }
+  /** SUCCESS, FAILURE, REVOKED or EXPIRED: never runs again. */
+  | { readonly kind: 'finished'; readonly state: TaskState }
+  /** Attempt n holds a live lease in another delivery. */
+  | { readonly kind: 'running'; readonly leaseUntil: number }
+  /** Attempt n was running and its lease passed: its worker crashed or timed out. */
+  | { readonly kind: 'lost' }
+  /** Attempt n already failed and attempt n + 1 was sent (due at `eta`). */
+  | { readonly kind: 'retried'; readonly eta: string | undefined }
+  /** A copy of an earlier attempt (or of one the task never reached): acknowledged, never run. */
+  | { readonly kind: 'stale'; readonly state: TaskState; readonly attempt: number };
+
+const RUNNING: readonly TaskState[] = ['STARTED', 'PROGRESS'];
+
+/** Errors of a run that took its worker down (crash, hang, timeout): the next attempt runs alone. */
+export const LOST_RUN_ERRORS: readonly string[] = ['WorkerLostError', 'TimeLimitExceededError'];
+
+/**
+ * Whether the task's last run ended by taking its worker down. Its next run
+ * is not started beside other tasks, whose runs would die with it again.
+ */
+export function runsAlone(record: Pick<TaskRecord, 'error'> | undefined): boolean {
+  return record?.error !== undefined && LOST_RUN_ERRORS.includes(record.error.type);
 }
 
 /**
- * Whether a write may move a task from `from` to `to`. A run whose lease has
- * ended (crash or timeout) may be taken over: STARTED or EXPIRED from
- * STARTED/PROGRESS with `leaseExpired`.
+ * The fence, as pure logic. {@link claimCondition}, {@link runningCondition}
+ * and {@link lostRunCondition} enforce the same rules inside DynamoDB's
+ * conditional writes, so two deliveries can never both act on one attempt.
  */
-export function canTransition(
-  from: FromState,
-  to: RuntimeState,
-  options: { readonly tracked: boolean; readonly leaseExpired?: boolean },
-): boolean {
-  if (allowedFrom(to, options.tracked).includes(from)) return true;
-  return (to === 'STARTED' || to === 'EXPIRED') && RUNNING.includes(from) && !!options.leaseExpired;
+export function judge(record: Fence | undefined, attempt: number, now: number): Verdict {
+  if (!record) return { kind: 'run' };
+  const { state } = record;
+  if (FINISHED_STATES.includes(state)) return { kind: 'finished', state };
+  if (state === 'PENDING' && record.attempt <= attempt) return { kind: 'run' };
+  if (state === 'RETRY' && record.attempt === attempt - 1) return { kind: 'run' };
+  if (state === 'RETRY' && record.attempt === attempt) return { kind: 'retried', eta: record.eta };
+  if (RUNNING.includes(state) && record.attempt === attempt) {
+    const leaseUntil = Number(record.leaseUntil ?? 0);
+    return leaseUntil >= now ? { kind: 'running', leaseUntil } : { kind: 'lost' };
+  }
+  return { kind: 'stale', state, attempt: record.attempt };
 }
 
 /** A DynamoDB condition with its placeholders, merged into an update's. */
@@ -52,31 +66,86 @@ export interface Condition {
   readonly values: Record<string, unknown>;
 }
 
-/** The ConditionExpression that enforces {@link allowedFrom} in the write itself. */
-export function conditionFor(to: RuntimeState, tracked: boolean): Condition {
-  return statesCondition(allowedFrom(to, tracked));
-}
+const NAMES = { '#state': 'state', '#attempt': 'attempt' };
 
-/** Takeover of a run whose lease ended before `now` (epoch ms). */
-export function leaseExpiredCondition(now: number): Condition {
-  const running = statesCondition(RUNNING, 'run');
+/**
+ * Attempt `n` may start (or expire): the `run` verdict of {@link judge}.
+ * With `together`, a task whose last run took its worker down
+ * ({@link runsAlone}) is refused, so that it can be run alone instead.
+ */
+export function claimCondition(
+  n: number,
+  options: { readonly together?: boolean } = {},
+): Condition {
+  const due =
+    '(#state = :fPending AND #attempt <= :fN) OR (#state = :fRetry AND #attempt = :fPrevious)';
+  const values: Record<string, unknown> = {
+    ':fPending': 'PENDING',
+    ':fRetry': 'RETRY',
+    ':fN': n,
+    ':fPrevious': n - 1,
+  };
+  if (!options.together) {
+    return { expression: `attribute_not_exists(pk) OR ${due}`, names: NAMES, values };
+  }
+  const lost = LOST_RUN_ERRORS.map((type, i) => {
+    values[`:fLost${i}`] = type;
+    return `:fLost${i}`;
+  });
   return {
-    expression: `(${running.expression}) AND #leaseUntil < :now`,
-    names: { ...running.names, '#leaseUntil': 'leaseUntil' },
-    values: { ...running.values, ':now': now },
+    expression: `attribute_not_exists(pk) OR ((${due}) AND NOT (#error.#type IN (${lost.join(', ')})))`,
+    names: { ...NAMES, '#error': 'error', '#type': 'type' },
+    values,
   };
 }
 
-/** `attribute_not_exists(pk) OR #state IN (...)` for a list of states. */
-export function statesCondition(states: readonly FromState[], prefix = 'from'): Condition {
-  const real = states.filter((s): s is TaskState => s !== NO_RECORD);
-  const values = Object.fromEntries(real.map((s, i) => [`:${prefix}${i}`, s]));
-  const parts: string[] = [];
-  if (states.includes(NO_RECORD)) parts.push('attribute_not_exists(pk)');
-  if (real.length > 0) parts.push(`#state IN (${Object.keys(values).join(', ')})`);
+/** Attempt `n` is the one running: a tracked run may record progress or its outcome. */
+export function runningCondition(n: number): Condition {
   return {
-    expression: parts.join(' OR '),
-    names: real.length ? { '#state': 'state' } : {},
+    expression: '#state IN (:fStarted, :fProgress) AND #attempt = :fN',
+    names: NAMES,
+    values: { ':fStarted': 'STARTED', ':fProgress': 'PROGRESS', ':fN': n },
+  };
+}
+
+/**
+ * An untracked run of attempt `n` (`trackStarted: false` or `ignoreResult`)
+ * wrote no STARTED: it may settle while attempt n is due or in PROGRESS.
+ */
+export function untrackedCondition(n: number): Condition {
+  const claim = claimCondition(n);
+  return {
+    expression: `${claim.expression} OR (#state = :fProgress AND #attempt = :fN)`,
+    names: NAMES,
+    values: { ...claim.values, ':fProgress': 'PROGRESS' },
+  };
+}
+
+/** Attempt `n` was running and its lease ended before `now` (epoch ms): the `lost` verdict. */
+export function lostRunCondition(n: number, now: number): Condition {
+  const running = runningCondition(n);
+  return {
+    expression: `${running.expression} AND #leaseUntil < :fNow`,
+    names: { ...running.names, '#leaseUntil': 'leaseUntil' },
+    values: { ...running.values, ':fNow': now },
+  };
+}
+
+/** `#state IN (...)` for a list of states. */
+export function statesCondition(states: readonly TaskState[]): Condition {
+  const values = Object.fromEntries(states.map((s, i) => [`:s${i}`, s]));
+  return {
+    expression: `#state IN (${Object.keys(values).join(', ')})`,
+    names: { '#state': 'state' },
     values,
+  };
+}
+
+/** Both conditions must hold; placeholders must not collide. */
+export function both(a: Condition, b: Condition): Condition {
+  return {
+    expression: `(${a.expression}) AND (${b.expression})`,
+    names: { ...a.names, ...b.names },
+    values: { ...a.values, ...b.values },
   };
 }

@@ -2,13 +2,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Catalog } from '../catalog/index.js';
 import { WORKER_ENV } from '../protocol/env.js';
 import { Redelivery, type TierQueue } from './delivery.js';
-import { processRecord } from './process-record.js';
+import { Invocation } from './invocation.js';
+import { processRecord, type RecordScope } from './process-record.js';
 import { RateLimiter } from './rate-limit.js';
 import type { Runtime } from './runtime.js';
 import { TaskRecords } from './task-records.js';
@@ -70,29 +71,113 @@ export function createWorker<
   handlers: TaskHandlers<K, Cat>,
   dependencies?: WorkerDependencies,
 ): WorkerHandler {
-  catalog.category(category);
+  const { timeoutSeconds } = catalog.category(category);
   let runtime: Runtime | undefined;
   const table = handlers as unknown as Record<string, TaskHandler>;
 
   return async (event, context) => {
     runtime ??= resolveRuntime(dependencies ?? dependenciesFromEnvironment());
     const resolved = runtime;
-    const settled = await Promise.allSettled(
-      event.Records.map((record) =>
-        processRecord(record, { catalog, category, table, runtime: resolved, context }),
-      ),
-    );
-    const batchItemFailures = settled.flatMap((outcome, i) => {
-      if (outcome.status === 'fulfilled') return [];
-      const record = event.Records[i] as SQSRecord;
-      resolved.logger.error('record left on the queue for another delivery', {
-        messageId: record.messageId,
-        error: outcome.reason as Error,
-      });
-      return [{ itemIdentifier: record.messageId }];
-    });
-    return { batchItemFailures };
+    const invocation = new Invocation(context, timeoutSeconds, resolved.logger);
+    const scope: RecordScope = { catalog, category, table, runtime: resolved, context, invocation };
+    invocation.start();
+    try {
+      return await runBatch(event.Records, scope);
+    } finally {
+      invocation.stop();
+    }
   };
+}
+
+/**
+ * Share of an invocation's time that must be left for a lone run: one whose
+ * task's last run took its worker down gets (almost) a whole invocation.
+ */
+const LONE_RUN_TIME_SHARE = 0.8;
+
+/**
+ * Runs a batch: every record together; then at most one record whose task's
+ * last run took its worker down (a crash, a hang), alone: the messages
+ * already handled are deleted first, so if it takes the worker down again
+ * only its own message comes back, never a neighbour's. It runs only while
+ * most of the invocation's time is left; other such records are re-sent
+ * (uncounted by maxReceiveCount) to run alone in another invocation.
+ */
+async function runBatch(records: readonly SQSRecord[], scope: RecordScope) {
+  const failed: SQSRecord[] = [];
+  const handled: SQSRecord[] = [];
+  const alone: SQSRecord[] = [];
+  const settled = await Promise.allSettled(records.map((r) => processRecord(r, scope)));
+  settled.forEach((outcome, i) => {
+    const record = records[i] as SQSRecord;
+    if (outcome.status === 'rejected') {
+      failed.push(record);
+      logLeftOnQueue(scope, record, outcome.reason);
+    } else if (outcome.value === 'alone') alone.push(record);
+    else handled.push(record);
+  });
+  const timeLeft = scope.context.getRemainingTimeInMillis();
+  const lone =
+    timeLeft >= LONE_RUN_TIME_SHARE * scope.invocation.startRemainingMs ? alone.shift() : undefined;
+  for (const record of alone) {
+    try {
+      await scope.runtime.redelivery.resend(record, 0);
+      handled.push(record);
+    } catch (error) {
+      failed.push(record);
+      logLeftOnQueue(scope, record, error);
+    }
+  }
+  if (lone) {
+    await deleteHandled(scope, handled.splice(0));
+    try {
+      await processRecord(lone, scope, { alone: true });
+    } catch (error) {
+      failed.push(lone);
+      logLeftOnQueue(scope, lone, error);
+    }
+  }
+  return { batchItemFailures: failed.map((r) => ({ itemIdentifier: r.messageId })) };
+}
+
+function logLeftOnQueue(scope: RecordScope, record: SQSRecord, error: unknown): void {
+  scope.runtime.logger.error('record left on the queue for another delivery', {
+    messageId: record.messageId,
+    error: error as Error,
+  });
+}
+
+/**
+ * Deletes handled messages now rather than when the batch returns. If a
+ * deletion fails the message comes back later and is acknowledged then as
+ * the duplicate of a finished attempt; nothing runs twice.
+ */
+async function deleteHandled(scope: RecordScope, records: readonly SQSRecord[]): Promise<void> {
+  const { runtime } = scope;
+  const byQueue = new Map<string, SQSRecord[]>();
+  for (const record of records) {
+    const list = byQueue.get(record.eventSourceARN) ?? [];
+    list.push(record);
+    byQueue.set(record.eventSourceARN, list);
+  }
+  for (const [arn, list] of byQueue) {
+    for (let i = 0; i < list.length; i += 10) {
+      const entries = list.slice(i, i + 10).map((r, j) => ({
+        Id: String(j),
+        ReceiptHandle: r.receiptHandle,
+      }));
+      try {
+        await runtime.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: runtime.redelivery.queueUrl(arn),
+            Entries: entries,
+          }),
+        );
+      } catch (error) {
+        runtime.logger.warn('could not delete handled messages early', { error: error as Error });
+      }
+    }
+  }
 }
 
 function resolveRuntime(deps: WorkerDependencies): Runtime {

@@ -151,7 +151,8 @@ describe('lovage wait / list / revoke', () => {
     const { id } = await json<{ id: string }>(
       'send',
       'diagnostics.work',
-      JSON.stringify({ steps: 6, hashesPerStep: 300_000 }),
+      // About 3 s of pauses, so the run's length does not depend on how busy the CPU is.
+      JSON.stringify({ steps: 6, hashesPerStep: 1000, pauseMs: 500 }),
     );
     const out = await lovage('wait', id, '--timeout', '120');
     expect(out.code).toBe(0);

@@ -1,16 +1,16 @@
-import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TaskSystemStack } from '../../lib/task-system-stack.js';
 import { catalog } from '../../src/catalog/index.js';
+import { templateApp } from '../helpers/app.js';
 
 let template: Template;
 let prod: Template;
 
 beforeAll(() => {
-  template = Template.fromStack(new TaskSystemStack(new App(), 'Test', { catalog }));
+  template = Template.fromStack(new TaskSystemStack(templateApp(), 'Test', { catalog }));
   prod = Template.fromStack(
-    new TaskSystemStack(new App(), 'Prod', {
+    new TaskSystemStack(templateApp(), 'Prod', {
       catalog,
       stage: 'prod',
       alertEmail: 'oncall@example.com',
@@ -147,7 +147,7 @@ describe('dashboard and alarms', () => {
   it('alarms on every DLQ, backlog and oldest message per tier, error rate per category, and the beat and trigger DLQs', () => {
     template.resourceCountIs(
       'AWS::CloudWatch::Alarm',
-      3 * tierCount + catalog.categories.length + 2,
+      3 * tierCount + 2 * catalog.categories.length + 2,
     );
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
@@ -173,6 +173,25 @@ describe('dashboard and alarms', () => {
       { MetricName: 'Errors', Threshold: 0.05 },
       catalog.categories.length,
     );
+  });
+
+  it('alarms per category on the share of tasks that fail for good, from the runtime metrics', () => {
+    for (const category of catalog.categories) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'Lovage',
+        MetricName: 'TaskFailureRate',
+        Dimensions: [{ Name: 'category', Value: category.name }],
+        Statistic: 'Average',
+        Period: 300,
+        Threshold: 10,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+      prod.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'TaskFailureRate',
+        Dimensions: [{ Name: 'category', Value: category.name }],
+        Threshold: 5,
+      });
+    }
   });
 
   it('sends every alarm to the SNS topic, which e-mails the address from config', () => {

@@ -1,17 +1,18 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { type App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TaskSystemStack } from '../../lib/task-system-stack.js';
 import { catalog } from '../../src/catalog/index.js';
+import { templateApp } from '../helpers/app.js';
 
 let app: App;
 let stack: TaskSystemStack;
 let template: Template;
 
 beforeAll(() => {
-  app = new App();
+  app = templateApp();
   stack = new TaskSystemStack(app, 'Test', { catalog });
   template = Template.fromStack(stack);
 });
@@ -142,7 +143,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('reports no unacknowledged finding on a prod stack with a concrete account and region', () => {
-    const prodApp = new App();
+    const prodApp = templateApp();
     const prod = new TaskSystemStack(prodApp, 'Prod', {
       catalog,
       stage: 'prod',
@@ -153,7 +154,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('still reports a finding nobody acknowledged', () => {
-    const other = new Stack(new App(), 'Bare');
+    const other = new Stack(templateApp(), 'Bare');
     new sqs.Queue(other, 'NoDlq', { enforceSSL: true });
     const report = new AwsSolutionsChecks(other).validateScope(other);
     expect(report.violations.map((v) => v.ruleName)).toContain('AwsSolutions-SQS3');

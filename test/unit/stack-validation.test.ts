@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { alertEmailFrom, stageConfig } from '../../lib/config.js';
@@ -10,6 +10,7 @@ import { TierQueues, type TierQueuesProps } from '../../lib/constructs/tier-queu
 import { checkQueuesOutputSize } from '../../lib/queue-directory.js';
 import { StackValidationError, validateQueueTimings } from '../../lib/validation.js';
 import { type CategoryOptions, defineCatalog, task } from '../../src/catalog/index.js';
+import { templateApp } from '../helpers/app.js';
 
 const category = (options: CategoryOptions = {}) =>
   defineCatalog({
@@ -37,7 +38,7 @@ function worker(
   tierConcurrency?: Record<string, number>,
 ) {
   return () => {
-    const stack = new Stack(new App(), 'V');
+    const stack = new Stack(templateApp(), 'V');
     new CategoryWorker(stack, 'W', {
       category: category(options),
       queues: queues(stack, queueProps),
@@ -82,7 +83,9 @@ describe('synth-time validation', () => {
   });
 
   it('fails if retention exceeds the DLQ retention', () => {
-    expect(() => queues(new Stack(new App(), 'R'), { retentionPeriod: Duration.days(15) })).toThrow(
+    expect(() =>
+      queues(new Stack(templateApp(), 'R'), { retentionPeriod: Duration.days(15) }),
+    ).toThrow(
       'math/normal: retentionPeriod (1296000 s) must be a whole number from 60 to 1209600 s',
     );
   });
@@ -106,7 +109,7 @@ describe('synth-time validation', () => {
 
   it('fails if a delivery delay is over 900 s', () => {
     expect(() =>
-      queues(new Stack(new App(), 'D'), { deliveryDelay: Duration.seconds(901) }),
+      queues(new Stack(templateApp(), 'D'), { deliveryDelay: Duration.seconds(901) }),
     ).toThrow('math/normal: deliveryDelay (901 s) must be a whole number from 0 to 900 s');
   });
 
@@ -120,19 +123,19 @@ describe('synth-time validation', () => {
   });
 
   it('fails if maxReceiveCount is out of 1..1000', () => {
-    expect(() => queues(new Stack(new App(), 'M'), { maxReceiveCount: 0 })).toThrow(
+    expect(() => queues(new Stack(templateApp(), 'M'), { maxReceiveCount: 0 })).toThrow(
       'math/normal: maxReceiveCount (0) must be a whole number from 1 to 1000',
     );
   });
 
   it('fails if the visibility timeout is over the SQS maximum of 12 hours', () => {
     expect(() =>
-      queues(new Stack(new App(), 'T'), { visibilityTimeout: Duration.hours(13) }),
+      queues(new Stack(templateApp(), 'T'), { visibilityTimeout: Duration.hours(13) }),
     ).toThrow('math/normal: visibilityTimeout (46800 s) must be a whole number from 0 to 43200 s');
   });
 
   it('fails if a category uses no tier', () => {
-    expect(() => queues(new Stack(new App(), 'N'), { tiers: [] })).toThrow(
+    expect(() => queues(new Stack(templateApp(), 'N'), { tiers: [] })).toThrow(
       'math: tiers ([]) must name at least one tier',
     );
   });
@@ -146,7 +149,7 @@ describe('synth-time validation', () => {
   });
 
   it('fails if the TierQueues output could outgrow 4096 characters', () => {
-    const stack = new Stack(new App(), 'Big');
+    const stack = new Stack(templateApp(), 'Big');
     const many = Array.from(
       { length: 12 },
       (_, i) =>

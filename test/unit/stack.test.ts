@@ -1,14 +1,14 @@
-import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TaskSystemStack } from '../../lib/task-system-stack.js';
 import { catalog, TIERS } from '../../src/catalog/index.js';
+import { templateApp } from '../helpers/app.js';
 
 let stack: TaskSystemStack;
 let template: Template;
 
 beforeAll(() => {
-  stack = new TaskSystemStack(new App(), 'Test', { catalog });
+  stack = new TaskSystemStack(templateApp(), 'Test', { catalog });
   template = Template.fromStack(stack);
 });
 

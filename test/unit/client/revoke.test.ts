@@ -124,3 +124,20 @@ describe('revoke', () => {
     await expect(lovage.revoke('t1', { task: 'email.nope' })).rejects.toThrow(/unknown task/);
   });
 });
+
+describe('how long a revoke is remembered', () => {
+  it('outlives SQS longest retention plus its longest delay, from now or from a later eta', async () => {
+    const { revokedExpiry, REVOKED_RETENTION_SECONDS } = await import(
+      '../../../src/client/revoke.js'
+    );
+    expect(REVOKED_RETENTION_SECONDS).toBe(14 * 86_400 + 900);
+    const now = new Date('2026-11-30T10:00:00Z');
+    const base = Math.floor(now.getTime() / 1000);
+    expect(revokedExpiry(now, undefined)).toBe(base + REVOKED_RETENTION_SECONDS);
+    expect(revokedExpiry(now, { eta: '2026-11-01T00:00:00Z' })).toBe(
+      base + REVOKED_RETENTION_SECONDS,
+    );
+    const eta = '2027-03-01T00:00:00Z';
+    expect(revokedExpiry(now, { eta })).toBe(Date.parse(eta) / 1000 + REVOKED_RETENTION_SECONDS);
+  });
+});

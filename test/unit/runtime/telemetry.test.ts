@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { powertoolsMetrics, REDACTED, redact } from '../../../src/runtime/index.js';
 
 describe('EMF metrics', () => {
-  it('emits Lovage/TaskSucceeded and TaskDuration with only the task dimension', () => {
+  it('emits Lovage/TaskSucceeded, TaskDuration and TaskFailureRate by task and by category', () => {
     const lines: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
       lines.push(String(chunk));
@@ -17,14 +17,21 @@ describe('EMF metrics', () => {
     expect(emf._aws.CloudWatchMetrics).toEqual([
       {
         Namespace: 'Lovage',
-        Dimensions: [['task']],
+        Dimensions: [['task'], ['category']],
         Metrics: [
           { Name: 'TaskSucceeded', Unit: 'Count' },
           { Name: 'TaskDuration', Unit: 'Milliseconds' },
+          { Name: 'TaskFailureRate', Unit: 'Percent' },
         ],
       },
     ]);
-    expect(emf).toMatchObject({ task: 'diagnostics.ping', TaskSucceeded: 1, TaskDuration: 12 });
+    expect(emf).toMatchObject({
+      task: 'diagnostics.ping',
+      category: 'diagnostics',
+      TaskSucceeded: 1,
+      TaskDuration: 12,
+      TaskFailureRate: 0,
+    });
   });
 });
 

@@ -1,83 +1,78 @@
 import { describe, expect, it } from 'vitest';
-import { STATES } from '../../../src/protocol/records.js';
-import { allowedFrom, canTransition, conditionFor, NO_RECORD } from '../../../src/runtime/index.js';
-import { leaseExpiredCondition, type RuntimeState } from '../../../src/runtime/transitions.js';
+import { STATES, type TaskState } from '../../../src/protocol/records.js';
+import { judge, runsAlone } from '../../../src/runtime/index.js';
 
-const FROM = [NO_RECORD, ...STATES] as const;
-const TARGETS: RuntimeState[] = ['STARTED', 'PROGRESS', 'RETRY', 'SUCCESS', 'FAILURE', 'EXPIRED'];
+const NOW = 1_000_000;
+const at = (state: TaskState, attempt: number, extra: object = {}) => ({
+  state,
+  attempt,
+  ...extra,
+});
 
-describe('state machine', () => {
-  it('never leaves a finished state, tracked or not, lease expired or not', () => {
-    for (const from of ['SUCCESS', 'FAILURE', 'REVOKED', 'EXPIRED'] as const) {
-      for (const to of TARGETS) {
-        for (const tracked of [true, false]) {
-          expect(canTransition(from, to, { tracked, leaseExpired: true }), `${from}->${to}`).toBe(
-            false,
-          );
-        }
+describe('the attempt fence (pure; the same rules are checked against DynamoDB in test/integration/task-records.test.ts)', () => {
+  it('runs attempt n when there is no record, PENDING at n or below, or RETRY at n - 1', () => {
+    expect(judge(undefined, 1, NOW)).toEqual({ kind: 'run' });
+    expect(judge(at('PENDING', 1), 1, NOW)).toEqual({ kind: 'run' });
+    expect(judge(at('PENDING', 3), 4, NOW)).toEqual({ kind: 'run' });
+    expect(judge(at('RETRY', 2), 3, NOW)).toEqual({ kind: 'run' });
+  });
+
+  it('never runs a finished task, whatever the attempt', () => {
+    for (const state of ['SUCCESS', 'FAILURE', 'REVOKED', 'EXPIRED'] as const) {
+      for (const attempt of [1, 2, 5]) {
+        expect(judge(at(state, 2), attempt, NOW)).toEqual({ kind: 'finished', state });
       }
     }
   });
 
-  it('starts (or expires) only a queued task: no record, PENDING or RETRY', () => {
-    const startable = FROM.filter((f) => canTransition(f, 'STARTED', { tracked: true }));
-    expect(startable).toEqual([NO_RECORD, 'PENDING', 'RETRY']);
-    expect(FROM.filter((f) => canTransition(f, 'EXPIRED', { tracked: true }))).toEqual(startable);
+  it('treats a copy of an earlier attempt as stale: acknowledged, never run', () => {
+    expect(judge(at('RETRY', 2), 2 - 1, NOW)).toMatchObject({ kind: 'stale' });
+    expect(judge(at('STARTED', 3, { leaseUntil: NOW + 1 }), 2, NOW)).toMatchObject({
+      kind: 'stale',
+    });
+    expect(judge(at('PENDING', 4), 3, NOW)).toMatchObject({ kind: 'stale', attempt: 4 });
+    // A copy from a future the chain never reached is not run either.
+    expect(judge(at('RETRY', 1), 3, NOW)).toMatchObject({ kind: 'stale' });
   });
 
-  it('takes over a run only when its lease has ended', () => {
-    expect(canTransition('STARTED', 'STARTED', { tracked: true })).toBe(false);
-    expect(canTransition('STARTED', 'STARTED', { tracked: true, leaseExpired: true })).toBe(true);
-    expect(canTransition('PROGRESS', 'STARTED', { tracked: true, leaseExpired: true })).toBe(true);
-    expect(canTransition('PROGRESS', 'SUCCESS', { tracked: true, leaseExpired: true })).toBe(true);
+  it('knows a retried attempt: RETRY at n means attempt n + 1 was sent', () => {
+    expect(judge(at('RETRY', 2, { eta: '2026-01-01T00:00:00Z' }), 2, NOW)).toEqual({
+      kind: 'retried',
+      eta: '2026-01-01T00:00:00Z',
+    });
   });
 
-  it('settles a tracked task only from STARTED or PROGRESS', () => {
-    for (const to of ['PROGRESS', 'RETRY', 'SUCCESS', 'FAILURE'] as const) {
-      expect(FROM.filter((f) => canTransition(f, to, { tracked: true }))).toEqual([
-        'STARTED',
-        'PROGRESS',
-      ]);
+  it('defers to a live lease of the same attempt, and finds a passed one lost', () => {
+    for (const state of ['STARTED', 'PROGRESS'] as const) {
+      expect(judge(at(state, 2, { leaseUntil: NOW }), 2, NOW)).toEqual({
+        kind: 'running',
+        leaseUntil: NOW,
+      });
+      expect(judge(at(state, 2, { leaseUntil: NOW - 1 }), 2, NOW)).toEqual({ kind: 'lost' });
+      expect(judge(at(state, 2), 2, NOW)).toEqual({ kind: 'lost' });
     }
   });
 
-  it('settles an untracked task from any state that is not finished', () => {
-    expect(FROM.filter((f) => canTransition(f, 'SUCCESS', { tracked: false }))).toEqual([
-      NO_RECORD,
-      'PENDING',
-      'STARTED',
-      'PROGRESS',
-      'RETRY',
-    ]);
+  it('gives each (record, attempt) exactly one verdict, and "run" to at most one attempt', () => {
+    for (const state of STATES) {
+      for (let recorded = 1; recorded <= 4; recorded++) {
+        const runnable = [1, 2, 3, 4, 5, 6].filter(
+          (n) => judge(at(state, recorded, { leaseUntil: NOW }), n, NOW).kind === 'run',
+        );
+        // PENDING at k admits any attempt >= k (a redriven letter carries its last attempt).
+        if (state === 'PENDING') expect(runnable[0]).toBe(recorded);
+        else expect(runnable.length).toBeLessThanOrEqual(1);
+      }
+    }
   });
 });
 
-describe('conditions enforce the state machine in the write', () => {
-  it('lists exactly the allowed states, and allows a missing item only when NONE is allowed', () => {
-    for (const to of TARGETS) {
-      for (const tracked of [true, false]) {
-        const condition = conditionFor(to, tracked);
-        const allowed = allowedFrom(to, tracked);
-        expect(Object.values(condition.values).sort()).toEqual(
-          allowed.filter((s) => s !== NO_RECORD).sort(),
-        );
-        expect(condition.expression.includes('attribute_not_exists(pk)')).toBe(
-          allowed.includes(NO_RECORD),
-        );
-      }
-    }
-    expect(conditionFor('SUCCESS', true)).toEqual({
-      expression: '#state IN (:from0, :from1)',
-      names: { '#state': 'state' },
-      values: { ':from0': 'STARTED', ':from1': 'PROGRESS' },
-    });
-  });
-
-  it('compares the lease with the time of the write for a takeover', () => {
-    expect(leaseExpiredCondition(1234)).toEqual({
-      expression: '(#state IN (:run0, :run1)) AND #leaseUntil < :now',
-      names: { '#state': 'state', '#leaseUntil': 'leaseUntil' },
-      values: { ':run0': 'STARTED', ':run1': 'PROGRESS', ':now': 1234 },
-    });
+describe('runs alone', () => {
+  it('after a run that took its worker down, and only then', () => {
+    expect(runsAlone({ error: { type: 'WorkerLostError', message: '' } })).toBe(true);
+    expect(runsAlone({ error: { type: 'TimeLimitExceededError', message: '' } })).toBe(true);
+    expect(runsAlone({ error: { type: 'TypeError', message: '' } })).toBe(false);
+    expect(runsAlone({})).toBe(false);
+    expect(runsAlone(undefined)).toBe(false);
   });
 });
