@@ -1,5 +1,4 @@
 export {
-  checkRedrivable,
   type DeadLetter,
   type DeadLetterFilter,
   type DeadLetterRead,
@@ -7,17 +6,20 @@ export {
   purgeDeadLetters,
   READ_DEFAULTS,
   REDRIVE_POLICY_REASON,
+  readDeadLetters,
+} from './dead-letters.js';
+export { type DoctorClients, diagnose, type Finding, repair } from './doctor.js';
+export { LetterHold, type ReleaseFailure } from './letter-hold.js';
+export { type QueueStats, queueStats } from './queues.js';
+export {
+  checkRedrivable,
   type RedriveCheck,
   RedriveError,
   type RedriveOptions,
   type RedriveResult,
   type Reopen,
-  readDeadLetters,
   redrive,
-} from './dead-letters.js';
-export { type DoctorClients, diagnose, type Finding, repair } from './doctor.js';
-export { LetterHold, type ReleaseFailure } from './letter-hold.js';
-export { type QueueStats, queueStats } from './queues.js';
+} from './redrive.js';
 export { judgeReopen, type ReopenVerdict, reopenTask } from './reopen.js';
 export {
   type BeatSchedule,

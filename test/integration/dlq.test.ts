@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import {
   GetQueueAttributesCommand,
   type MessageAttributeValue,
@@ -16,7 +17,7 @@ import {
 } from '../../src/ops/index.js';
 import type { EnvelopeInput } from '../../src/protocol/envelope.js';
 import { indexKeys, type TaskRecord, taskKey } from '../../src/protocol/records.js';
-import { json, lovage } from '../helpers/cli.js';
+import { BIN, json, lovage } from '../helpers/cli.js';
 import { deployed } from '../helpers/deployed.js';
 import { envelope, item, itemWhen } from './runtime-helpers.js';
 
@@ -132,28 +133,30 @@ describe('dlq list / show', () => {
     const crashed = ping('dlq-crashed');
     await putLetters([runtimeLetter(failed, 2), policyLetter(crashed), policyLetter('not json')]);
 
-    for (const step of ['list', 'list again', 'show', 'list after show']) {
-      if (step === 'show') {
-        const shown = await lovage('dlq', 'show', failed.id);
-        expect(shown.code).toBe(0);
-        expect(shown.stdout).toContain('reason: DrillError: failed on purpose');
-        expect(shown.stdout).toContain('why final: retries exhausted: attempt 2 of 2');
-        expect(shown.stdout).toContain('attempts: 2');
-      } else {
-        const letters = await json<DeadLetter[]>('dlq', 'list', '--queue', QUEUE);
-        expect(letters, step).toHaveLength(3);
-      }
-      expect(await dlqCounts(), step).toEqual({ visible: 3, hidden: 0 });
-    }
+    const first = await json<DeadLetter[]>('dlq', 'list', '--queue', QUEUE);
+    expect(first).toHaveLength(3);
+    expect(await dlqCounts()).toEqual({ visible: 3, hidden: 0 });
 
     const table = await lovage('dlq', 'list', '--queue', QUEUE);
     expect(table.code).toBe(0);
-    const lines = table.stdout.split('\n');
+    const lines = table.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^queue\s+task id\s+task\s+attempts\s+failed at\s+reason$/);
+    expect(lines).toHaveLength(4);
     expect(lines.find((l) => l.includes(failed.id))).toMatch(
       /diagnostics\.ping\s+2\s+\S+\s+DrillError: failed on purpose \(retries exhausted: attempt 2 of 2\)$/,
     );
     expect(lines.find((l) => l.includes(crashed.id))).toContain(REDRIVE_POLICY_REASON);
+    expect(await dlqCounts()).toEqual({ visible: 3, hidden: 0 });
+
+    const shown = await lovage('dlq', 'show', failed.id);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('reason: DrillError: failed on purpose');
+    expect(shown.stdout).toContain('why final: retries exhausted: attempt 2 of 2');
+    expect(shown.stdout).toContain('attempts: 2');
+    expect(await dlqCounts()).toEqual({ visible: 3, hidden: 0 });
+
+    const afterShow = await json<DeadLetter[]>('dlq', 'list', '--queue', QUEUE);
+    expect(afterShow.map((l) => l.messageId).sort()).toEqual(first.map((l) => l.messageId).sort());
   });
 
   it('reads a DLQ of 35 letters whole, each once', async () => {
@@ -243,6 +246,39 @@ describe('dlq redrive', () => {
         body.id,
       ).toHaveLength(1);
     }
+  });
+
+  it('stops after the current letter on Ctrl-C and makes the rest visible again at once', async () => {
+    const bodies = Array.from({ length: 4 }, () => ping('dlq-stop'));
+    await putLetters(bodies.map((b) => runtimeLetter(b, 1)));
+
+    const child = spawn(
+      process.execPath,
+      [BIN, 'dlq', 'redrive', '--queue', QUEUE, '--rate', '0.5'],
+      {
+        env: process.env,
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        if (/\] 1\/4 /.test(stderr)) resolve();
+      }),
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('stopping after the current letter');
+    // The signal came while the redrive waited for the second letter's turn.
+    expect(stdout).toContain('moved 1 of 4 letter(s)');
+    expect(stdout).toContain('not every letter was taken: run the redrive again for the rest');
+    // Visible right away, not after the 30 s hold.
+    expect(await dlqCounts()).toEqual({ visible: 3, hidden: 0 });
   });
 
   it('brings a lost run (STARTED past its lease, moved by the redrive policy) to SUCCESS, and leaves a live one', async () => {
