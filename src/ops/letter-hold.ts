@@ -17,7 +17,12 @@ export interface ReleaseFailure {
   readonly reason: string;
   /** The call itself failed (network, throttling): the message may well be unchanged. */
   readonly transient: boolean;
+  /** SQS's code for the entry, when SQS refused it. */
+  readonly code?: string;
 }
+
+/** SQS's answer for a message that is not hidden (any more): for a release, it is done. */
+const NOT_IN_FLIGHT = /MessageNotInflight$/;
 
 /** SQS's largest ChangeMessageVisibilityBatch. */
 const BATCH = 10;
@@ -108,7 +113,8 @@ export class LetterHold {
         entries.push(entry);
       }
       this.stopIfEmpty();
-      return this.changeVisibility(entries, 0);
+      const failures = await this.changeVisibility(entries, 0);
+      return failures.filter((f) => !NOT_IN_FLIGHT.test(f.code ?? ''));
     });
   }
 
@@ -164,6 +170,7 @@ export class LetterHold {
                   messageId: batch[Number(f.Id?.slice(1))]?.messageId ?? '',
                   reason: `${f.Code}${f.Message ? `: ${f.Message}` : ''}`,
                   transient: false,
+                  code: f.Code,
                 })),
               (error: Error) =>
                 batch.map((m) => ({
