@@ -1,31 +1,39 @@
 import {
-  ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
   type Message,
   PurgeQueueCommand,
   ReceiveMessageCommand,
-  SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { QueuePair, StackConfig } from '../client/index.js';
 import { MESSAGE_ATTRIBUTES } from '../protocol/envelope.js';
 import { DEAD_LETTER_ATTRIBUTES } from '../runtime/dead-letter.js';
+import { LetterHold, type ReleaseFailure } from './letter-hold.js';
+
+/** What a letter without the runtime's attributes is: the queue's redrive policy moved it. */
+export const REDRIVE_POLICY_REASON = 'moved by the redrive policy (crash or timeout)';
 
 /** A dead-lettered message with what it says about its failure. */
 export interface DeadLetter {
   /** `<category>/<tier>` whose DLQ holds it. */
   readonly queue: string;
   readonly messageId: string;
-  readonly receiptHandle: string;
   readonly body: string;
   readonly taskId: string | undefined;
   readonly task: string | undefined;
-  /** From the runtime's attributes; undefined for a message the redrive policy moved (crash or timeout). */
+  /**
+   * `runtime`: failed for good (or rejected) by the runtime, with its reason in attributes.
+   * `redrive-policy`: moved by the queue's redrive policy after deliveries that never
+   * finished (the function crashed or timed out), so it carries no reason.
+   */
+  readonly origin: 'runtime' | 'redrive-policy';
   readonly errorType: string | undefined;
   readonly errorMessage: string | undefined;
+  /** Why the failure is final, e.g. "retries exhausted: attempt 2 of 2 (maxRetries 1)". */
+  readonly failureReason: string | undefined;
   readonly failedAt: string | undefined;
+  /** Runs made, including the last; 0 for a message rejected before it could run. */
   readonly attempts: number | undefined;
-  /** When the message was first sent to its source queue (SentTimestamp of the DLQ copy otherwise). */
+  /** SentTimestamp of the message: when it was first sent to its source queue. */
   readonly sentAt: string | undefined;
 }
 
@@ -34,147 +42,68 @@ export interface DeadLetterFilter {
   readonly queue?: string;
   readonly task?: string;
   readonly errorType?: string;
-  /** Failed at or after (ISO time). */
+  /** Failed (or, for a letter without a failure time, sent) at or after (ISO time). */
   readonly since?: string;
-  /** Failed before (ISO time). */
+  /** Failed (or sent) before (ISO time). */
   readonly until?: string;
 }
 
 export interface ReadOptions {
   /**
-   * Seconds the read letters stay hidden from other readers (SQS has no peek).
-   * @defaultValue 30
+   * Seconds a read letter stays hidden from other readers if this process dies mid-read
+   * (SQS has no peek). The hold is extended while the read goes on, 3-43200.
+   * @defaultValue 20
    */
   readonly holdSeconds?: number;
-  /** @defaultValue 1000 */
+  /** Letters read at most, over all DLQs. @defaultValue 10000 */
   readonly max?: number;
-  /**
-   * Leave the read letters hidden for `holdSeconds` (redrive does, so no other reader takes
-   * them meanwhile). Otherwise they are made visible again as soon as they have been read.
-   * @defaultValue false
-   */
-  readonly keepHidden?: boolean;
 }
 
+export interface DeadLetterRead {
+  /** The letters that match the filter, by queue, oldest first. */
+  readonly letters: DeadLetter[];
+  /** False when `max` letters were read before every DLQ answered empty: more remain. */
+  readonly complete: boolean;
+  /** Letters SQS would not make visible again at once; they reappear when their hold ends. */
+  readonly unreleased: readonly ReleaseFailure[];
+}
+
+/** Empty long-poll receives in a row after which a DLQ is taken to be empty. */
+const EMPTY_RECEIVES = 2;
+/** Long polling (any value >= 1) asks every SQS server, so an empty answer means empty. */
+const WAIT_SECONDS = 1;
+/** Defaults of {@link ReadOptions}. */
+export const READ_DEFAULTS = { holdSeconds: 20, max: 10_000 } as const;
+
 /**
- * Reads dead letters from the DLQs named by `filter.queue` (all by default). DLQs have no
- * redrive policy, so reading never moves a letter; each is hidden while the read goes on
- * (SQS has no peek) and visible again when it returns, unless `keepHidden`.
+ * Reads the DLQs named by `filter.queue` (all by default), each until it
+ * answers empty twice in a row to a long poll, and makes every letter
+ * visible again as soon as the read is over. DLQs have no redrive policy,
+ * so reading never moves a letter.
  *
  * @example
- * const letters = await readDeadLetters(config, sqs, { task: 'email.send' });
+ * const { letters } = await readDeadLetters(config, sqs, { task: 'email.send' });
  */
 export async function readDeadLetters(
   config: StackConfig,
   sqs: SQSClient,
   filter: DeadLetterFilter = {},
   options: ReadOptions = {},
-): Promise<DeadLetter[]> {
-  const max = options.max ?? 1000;
-  const letters: DeadLetter[] = [];
-  for (const [queue, pair] of queuesOf(config, filter.queue)) {
-    while (letters.length < max) {
-      const out = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: pair.dlq,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: options.holdSeconds ?? 30,
-          MessageAttributeNames: ['All'],
-          MessageSystemAttributeNames: ['SentTimestamp'],
-          WaitTimeSeconds: 0,
-        }),
-      );
-      const batch = out.Messages ?? [];
-      if (batch.length === 0) break;
-      for (const message of batch) letters.push(toDeadLetter(queue, message));
-    }
+): Promise<DeadLetterRead> {
+  const hold = new LetterHold(sqs, options.holdSeconds ?? READ_DEFAULTS.holdSeconds);
+  let read: Awaited<ReturnType<typeof receiveAll>>;
+  try {
+    read = await receiveAll(config, sqs, filter.queue, hold, options.max ?? READ_DEFAULTS.max);
+  } catch (error) {
+    await hold.close();
+    throw error;
   }
-  if (!options.keepHidden) await release(config, sqs, letters);
-  return letters.filter((letter) => matches(letter, filter)).slice(0, max);
-}
-
-export interface RedriveOptions {
-  /** Only report what would move. @defaultValue false */
-  readonly dryRun?: boolean;
-  /** Messages moved per second at most. @defaultValue 10 */
-  readonly ratePerSecond?: number;
-  /** Called after each letter is handled, for a progress bar. */
-  readonly onProgress?: (done: number, total: number, letter: DeadLetter) => void;
-  /**
-   * Makes a failed task runnable again before its envelope is re-sent (the runtime
-   * acknowledges a finished task without running it). Returns false to leave the letter in
-   * the DLQ (e.g. the task has since succeeded).
-   */
-  readonly reopenTask: (taskId: string) => Promise<boolean>;
-}
-
-export interface RedriveResult {
-  readonly matched: number;
-  readonly moved: number;
-  /** Letters left in the DLQ, with why. */
-  readonly skipped: readonly { readonly letter: DeadLetter; readonly reason: string }[];
-}
-
-/**
- * Moves matching dead letters back to their source queues: reopen the task, send the
- * original body, then delete the letter. Interrupted between send and delete, a letter is
- * sent twice at worst, never lost; the runtime runs a task id once.
- *
- * @example
- * await redrive(config, sqs, { errorType: 'TimeoutError' }, { reopenTask: (id) => ops.reopen(id) });
- */
-export async function redrive(
-  config: StackConfig,
-  sqs: SQSClient,
-  filter: DeadLetterFilter,
-  options: RedriveOptions,
-): Promise<RedriveResult> {
-  const all = await readDeadLetters(config, sqs, filter.queue ? { queue: filter.queue } : {}, {
-    holdSeconds: 60,
-    keepHidden: true,
-  });
-  const matched = all.filter((letter) => matches(letter, filter));
-  const others = all.filter((letter) => !matches(letter, filter));
-  await release(config, sqs, others);
-  if (options.dryRun) {
-    await release(config, sqs, matched);
-    return { matched: matched.length, moved: 0, skipped: [] };
-  }
-  const interval = 1000 / Math.max(0.1, options.ratePerSecond ?? 10);
-  const skipped: { letter: DeadLetter; reason: string }[] = [];
-  let moved = 0;
-  let next = Date.now();
-  for (const [i, letter] of matched.entries()) {
-    const wait = next - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    next = Date.now() + interval;
-    const pair = pairOf(config, letter.queue);
-    if (letter.taskId && !(await options.reopenTask(letter.taskId))) {
-      skipped.push({ letter, reason: 'task is no longer FAILURE (it ran again or was revoked)' });
-      await release(config, sqs, [letter]);
-    } else {
-      await sqs.send(
-        new SendMessageCommand({
-          QueueUrl: pair.url,
-          MessageBody: letter.body,
-          MessageAttributes: {
-            ...(letter.task
-              ? { [MESSAGE_ATTRIBUTES.taskName]: { DataType: 'String', StringValue: letter.task } }
-              : {}),
-            ...(letter.taskId
-              ? { [MESSAGE_ATTRIBUTES.taskId]: { DataType: 'String', StringValue: letter.taskId } }
-              : {}),
-          },
-        }),
-      );
-      await sqs.send(
-        new DeleteMessageCommand({ QueueUrl: pair.dlq, ReceiptHandle: letter.receiptHandle }),
-      );
-      moved += 1;
-    }
-    options.onProgress?.(i + 1, matched.length, letter);
-  }
-  return { matched: matched.length, moved, skipped };
+  const unreleased = await hold.close();
+  return {
+    letters: read.letters.filter((letter) => matches(letter, filter)),
+    complete: read.complete,
+    unreleased,
+  };
 }
 
 /**
@@ -195,25 +124,68 @@ export async function purgeDeadLetters(
   return queues.map(([name]) => name);
 }
 
-/** Makes letters visible again at once, so a dry run or a filter leaves no trace. */
-async function release(
+/** How a letter failed, in one line: the runtime's error and reason, or the redrive policy. */
+export function describeFailure(letter: DeadLetter): string {
+  if (letter.origin === 'redrive-policy') return REDRIVE_POLICY_REASON;
+  const error = `${letter.errorType}: ${letter.errorMessage ?? ''}`.trimEnd();
+  return letter.failureReason ? `${error} (${letter.failureReason})` : error;
+}
+
+/**
+ * Receives every letter of the named DLQs (in parallel) into `hold`, each DLQ until it
+ * answers empty {@link EMPTY_RECEIVES} times in a row, `max` letters at most.
+ */
+export async function receiveAll(
   config: StackConfig,
   sqs: SQSClient,
-  letters: readonly DeadLetter[],
-): Promise<void> {
-  await Promise.all(
-    letters.map((letter) =>
-      sqs
-        .send(
-          new ChangeMessageVisibilityCommand({
-            QueueUrl: pairOf(config, letter.queue).dlq,
-            ReceiptHandle: letter.receiptHandle,
-            VisibilityTimeout: 0,
-          }),
-        )
-        .catch(() => undefined),
-    ),
+  queue: string | undefined,
+  hold: LetterHold,
+  max: number,
+): Promise<{ letters: DeadLetter[]; complete: boolean }> {
+  const read = new Map<string, DeadLetter>();
+  let complete = true;
+  const drain = async (name: string, pair: QueuePair) => {
+    let empty = 0;
+    while (empty < EMPTY_RECEIVES) {
+      if (read.size >= max) {
+        complete = false;
+        return;
+      }
+      const asked = Date.now();
+      const out = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: pair.dlq,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: hold.seconds,
+          WaitTimeSeconds: WAIT_SECONDS,
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['SentTimestamp'],
+        }),
+      );
+      const batch = out.Messages ?? [];
+      empty = batch.length === 0 ? empty + 1 : 0;
+      hold.add(
+        batch.map((m) => ({
+          queueUrl: pair.dlq,
+          messageId: m.MessageId ?? '',
+          receiptHandle: m.ReceiptHandle ?? '',
+        })),
+        asked,
+      );
+      for (const message of batch) read.set(message.MessageId ?? '', toDeadLetter(name, message));
+    }
+  };
+  await Promise.all(queuesOf(config, queue).map(([name, pair]) => drain(name, pair)));
+  const letters = [...read.values()].sort(
+    (a, b) =>
+      a.queue.localeCompare(b.queue) ||
+      (a.failedAt ?? a.sentAt ?? '').localeCompare(b.failedAt ?? b.sentAt ?? ''),
   );
+  if (letters.length > max) {
+    await hold.release(letters.slice(max).map((l) => l.messageId));
+    return { letters: letters.slice(0, max), complete: false };
+  }
+  return { letters, complete };
 }
 
 function queuesOf(config: StackConfig, queue: string | undefined): [string, QueuePair][] {
@@ -226,26 +198,28 @@ function queuesOf(config: StackConfig, queue: string | undefined): [string, Queu
   return found;
 }
 
-function pairOf(config: StackConfig, queue: string): QueuePair {
+export function pairOf(config: StackConfig, queue: string): QueuePair {
   const pair = config.queues[queue];
   if (!pair) throw new Error(`no queue '${queue}' in stack '${config.stackName}'`);
   return pair;
 }
 
-function toDeadLetter(queue: string, message: Message): DeadLetter {
+/** Reads what a received message says about its failure; never throws on a bad body. */
+export function toDeadLetter(queue: string, message: Message): DeadLetter {
   const attr = (name: string) => message.MessageAttributes?.[name]?.StringValue;
-  let envelope: { id?: unknown; task?: unknown; createdAt?: unknown } = {};
+  let envelope: { id?: unknown; task?: unknown } = {};
   try {
-    envelope = JSON.parse(message.Body ?? '');
+    const parsed: unknown = JSON.parse(message.Body ?? '');
+    if (typeof parsed === 'object' && parsed !== null) envelope = parsed;
   } catch {
     // Not JSON: the runtime said why in the attributes.
   }
   const sent = message.Attributes?.SentTimestamp;
   const attempts = attr(DEAD_LETTER_ATTRIBUTES.attempts);
+  const errorType = attr(DEAD_LETTER_ATTRIBUTES.errorType);
   return {
     queue,
     messageId: message.MessageId ?? '',
-    receiptHandle: message.ReceiptHandle ?? '',
     body: message.Body ?? '',
     taskId:
       attr(MESSAGE_ATTRIBUTES.taskId) ??
@@ -253,15 +227,18 @@ function toDeadLetter(queue: string, message: Message): DeadLetter {
     task:
       attr(MESSAGE_ATTRIBUTES.taskName) ??
       (typeof envelope.task === 'string' ? envelope.task : undefined),
-    errorType: attr(DEAD_LETTER_ATTRIBUTES.errorType),
+    origin: errorType === undefined ? 'redrive-policy' : 'runtime',
+    errorType,
     errorMessage: attr(DEAD_LETTER_ATTRIBUTES.errorMessage),
+    failureReason: attr(DEAD_LETTER_ATTRIBUTES.reason),
     failedAt: attr(DEAD_LETTER_ATTRIBUTES.failedAt),
-    attempts: attempts === undefined ? undefined : Number(attempts),
+    attempts: attempts === undefined || attempts === '' ? undefined : Number(attempts),
     sentAt: sent ? new Date(Number(sent)).toISOString() : undefined,
   };
 }
 
-function matches(letter: DeadLetter, filter: DeadLetterFilter): boolean {
+/** Whether a letter passes every field of `filter`. */
+export function matches(letter: DeadLetter, filter: DeadLetterFilter): boolean {
   const at = letter.failedAt ?? letter.sentAt;
   return (
     (!filter.queue || letter.queue === filter.queue) &&

@@ -1,14 +1,26 @@
 export {
   type DeadLetter,
   type DeadLetterFilter,
+  type DeadLetterRead,
+  describeFailure,
   purgeDeadLetters,
-  type RedriveResult,
+  READ_DEFAULTS,
+  REDRIVE_POLICY_REASON,
   readDeadLetters,
-  redrive,
 } from './dead-letters.js';
 export { type DoctorClients, diagnose, type Finding, repair } from './doctor.js';
+export { LetterHold, type ReleaseFailure } from './letter-hold.js';
 export { type QueueStats, queueStats } from './queues.js';
-export { reopenFailedTask } from './reopen.js';
+export {
+  checkRedrivable,
+  type RedriveCheck,
+  RedriveError,
+  type RedriveOptions,
+  type RedriveResult,
+  type Reopen,
+  redrive,
+} from './redrive.js';
+export { judgeReopen, type ReopenVerdict, reopenTask } from './reopen.js';
 export {
   type BeatSchedule,
   listSchedules,

@@ -1,48 +1,10 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, json, lovage, lovageWith } from '../helpers/cli.js';
 import { deployed, eventually, verifiedSender } from '../helpers/deployed.js';
-
-const BIN = fileURLToPath(new URL('../../bin/lovage.mjs', import.meta.url));
-const run = promisify(execFile);
-
-/** Runs the real `lovage` bin; resolves with its exit code and output whatever the code. */
-async function lovage(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return lovageWith(process.env, ...args);
-}
-
-async function lovageWith(
-  environment: NodeJS.ProcessEnv,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      timeout: 120_000,
-      env: environment,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return {
-      code: typeof e.code === 'number' ? e.code : -1,
-      stdout: e.stdout ?? '',
-      stderr: e.stderr ?? '',
-    };
-  }
-}
-
-const json = async <T>(...args: string[]): Promise<T> => {
-  const out = await lovage('--json', ...args);
-  expect(out.stderr).toBe('');
-  expect(out.code).toBe(0);
-  return JSON.parse(out.stdout) as T;
-};
 
 let env: Awaited<ReturnType<typeof deployed>>;
 let sender: string;

@@ -1,11 +1,17 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import {
+  type DeadLetter,
   type DeadLetterFilter,
+  type DeadLetterRead,
+  describeFailure,
   purgeDeadLetters,
+  READ_DEFAULTS,
+  REDRIVE_POLICY_REASON,
+  type RedriveResult,
   readDeadLetters,
   redrive,
-  reopenFailedTask,
+  reopenTask,
 } from '../../ops/index.js';
 import { EXIT, type Run, UsageError } from '../context.js';
 import { progressBar, table } from '../format.js';
@@ -33,18 +39,21 @@ export function registerDlqCommands(program: Command, run: Run): void {
   withFilters(dlq.command('list').description('dead letters with their failure reason')).action(
     (opts: FilterOptions) =>
       run(async (ctx, globals) => {
-        const letters = await readDeadLetters(ctx.lovage.config, ctx.sqs, filterOf(opts));
+        const read = await readDeadLetters(ctx.lovage.config, ctx.sqs, filterOf(opts));
+        noteRead(read);
+        const { letters } = read;
         print(globals, letters, () =>
           letters.length === 0
             ? 'no dead letters'
             : table(
-                ['queue', 'task id', 'task', 'error', 'failed at'],
+                ['queue', 'task id', 'task', 'attempts', 'failed at', 'reason'],
                 letters.map((l) => [
                   l.queue,
                   l.taskId,
                   l.task,
-                  l.errorType ? `${l.errorType}: ${l.errorMessage ?? ''}` : '(crash or timeout)',
-                  l.failedAt ?? l.sentAt,
+                  l.attempts,
+                  l.failedAt ?? (l.sentAt ? `sent ${l.sentAt}` : undefined),
+                  clip(describeFailure(l), 160),
                 ]),
               ),
         );
@@ -58,16 +67,21 @@ export function registerDlqCommands(program: Command, run: Run): void {
     .argument('<id>', 'task id or SQS message id')
     .action((id: string) =>
       run(async (ctx, globals) => {
-        const letters = await readDeadLetters(ctx.lovage.config, ctx.sqs);
-        const letter = letters.find((l) => l.taskId === id || l.messageId === id);
+        const read = await readDeadLetters(ctx.lovage.config, ctx.sqs);
+        noteRead(read);
+        const found = read.letters.filter((l) => l.taskId === id || l.messageId === id);
+        const letter = found.at(-1);
         if (!letter) throw new UsageError(`no dead letter with task or message id '${id}'`);
         const status = letter.taskId ? await ctx.lovage.get(letter.taskId) : undefined;
         print(globals, { letter, task: status }, () =>
           [
             `queue: ${letter.queue}`,
-            `message: ${letter.messageId}`,
-            `reason: ${letter.errorType ? `${letter.errorType}: ${letter.errorMessage ?? ''}` : 'moved by the redrive policy (crash or timeout)'}`,
+            `message: ${letter.messageId}${found.length > 1 ? ` (latest of ${found.length} letters of this task)` : ''}`,
+            `reason: ${letter.origin === 'runtime' ? `${letter.errorType}: ${letter.errorMessage ?? ''}` : REDRIVE_POLICY_REASON}`,
+            ...(letter.failureReason ? [`why final: ${letter.failureReason}`] : []),
             `attempts: ${letter.attempts ?? '-'}`,
+            `failed at: ${letter.failedAt ?? '-'}`,
+            `first sent: ${letter.sentAt ?? '-'}`,
             `body: ${letter.body}`,
             ...(status ? ['', describeStatus(status)] : []),
           ].join('\n'),
@@ -85,25 +99,42 @@ export function registerDlqCommands(program: Command, run: Run): void {
         if (!(rate > 0)) throw new UsageError(`--rate '${opts.rate}' must be a positive number`);
         const bar = globals.json ? undefined : progressBar();
         const { config } = ctx.lovage;
-        const result = await redrive(config, ctx.sqs, filterOf(opts), {
-          dryRun: opts.dryRun ?? false,
-          ratePerSecond: rate,
-          reopenTask: (taskId) => reopenFailedTask(ctx.db, config.tableName, taskId),
-          onProgress: (done, total, letter) =>
-            bar?.update(done, total, letter.taskId ?? letter.messageId),
-        });
-        bar?.done();
+        // Ctrl-C stops after the letter in hand; the letters not moved are made visible again.
+        const stop = new AbortController();
+        const onSignal = () => {
+          console.error('stopping after the current letter; the rest stay in the DLQ');
+          stop.abort();
+        };
+        process.once('SIGINT', onSignal);
+        let result: RedriveResult;
+        try {
+          result = await redrive(config, ctx.sqs, filterOf(opts), {
+            catalog: ctx.catalog,
+            reopen: (task, { dryRun }) =>
+              reopenTask(ctx.db, config.tableName, task.id, task.attempt, { dryRun }),
+            dryRun: opts.dryRun ?? false,
+            ratePerSecond: rate,
+            signal: stop.signal,
+            onProgress: (done, total, letter) =>
+              bar?.update(done, total, letter.taskId ?? letter.messageId),
+          });
+        } finally {
+          process.off('SIGINT', onSignal);
+          bar?.done();
+        }
         print(globals, result, () =>
           [
-            opts.dryRun
-              ? `dry run: ${result.matched} letter(s) would move`
+            result.dryRun
+              ? `dry run: ${result.wouldMove} of ${result.matched} letter(s) would move`
               : `moved ${result.moved} of ${result.matched} letter(s)`,
-            ...result.skipped.map(
-              (s) => `skipped ${s.letter.taskId ?? s.letter.messageId}: ${s.reason}`,
-            ),
+            ...result.skipped.map((s) => `skipped ${nameOf(s.letter)}: ${s.reason}`),
+            ...result.failed.map((f) => `failed ${nameOf(f.letter)}: ${f.error}`),
+            ...(result.complete
+              ? []
+              : ['not every letter was taken: run the redrive again for the rest']),
           ].join('\n'),
         );
-        return EXIT.ok;
+        return result.failed.length > 0 ? EXIT.failed : EXIT.ok;
       }),
     );
 
@@ -149,4 +180,26 @@ function filterOf(opts: FilterOptions): DeadLetterFilter {
     ...(opts.since ? { since: iso(opts.since) } : {}),
     ...(opts.until ? { until: iso(opts.until) } : {}),
   };
+}
+
+/** What a read could not do, on stderr so that `--json` output stays clean. */
+function noteRead(read: DeadLetterRead): void {
+  if (!read.complete) {
+    console.error(
+      `note: stopped after ${READ_DEFAULTS.max} letters; more remain (narrow with --queue)`,
+    );
+  }
+  if (read.unreleased.length > 0) {
+    console.error(
+      `note: ${read.unreleased.length} letter(s) could not be made visible again at once (${read.unreleased[0]?.reason}); they reappear within ${READ_DEFAULTS.holdSeconds} s`,
+    );
+  }
+}
+
+function nameOf(letter: DeadLetter): string {
+  return letter.taskId ?? `message ${letter.messageId}`;
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
