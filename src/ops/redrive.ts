@@ -251,8 +251,8 @@ export type RedriveCheck =
 
 /**
  * Checks a letter as the runtime of its queue will check the re-sent body:
- * a valid envelope, a task of the catalog in the queue's category, valid
- * args, not expired. A letter that fails would only be rejected again.
+ * a valid envelope, a task of the catalog in the queue's category and
+ * tier, valid args, not expired. A letter that fails would only be rejected again.
  *
  * @example
  * const check = checkRedrivable(letter, catalog);
@@ -275,11 +275,14 @@ export function checkRedrivable(
   }
   const definition = catalog.tasks.get(envelope.task);
   if (!definition) return refuse(`task '${envelope.task}' is not in the catalog`);
-  const category = letter.queue.split('/')[0];
+  const [category, tier] = letter.queue.split('/');
   if (definition.category !== category) {
     return refuse(
       `task '${envelope.task}' belongs to category '${definition.category}', not to this queue's ('${category}')`,
     );
+  }
+  if (tier && envelope.tier !== tier) {
+    return refuse(`tier '${envelope.tier}' does not match this queue's ('${tier}')`);
   }
   try {
     catalog.parseArgs(envelope.task, envelope.args);

@@ -23,8 +23,8 @@ export type ReopenFence = Pick<TaskRecord, 'state' | 'attempt'> &
   Partial<Pick<TaskRecord, 'leaseUntil'>>;
 
 /**
- * The error a lost run leaves on the record. The runtime runs a task whose
- * last run took its worker down on its own, never beside other tasks.
+ * The error a lost run leaves on the record: one of the runtime's
+ * `LOST_RUN_ERRORS`, so the redriven task runs alone, never beside others.
  */
 export const LOST_RUN_ERROR_TYPE = 'WorkerLostError';
 

@@ -114,6 +114,11 @@ describe('checkRedrivable', () => {
     ['an id that breaks the id rule', body({ id: '-x' }), /^invalid envelope: id: must be/],
     ['a task not in the catalog', body({ task: 'diagnostics.nope' }), /not in the catalog/],
     ['args that fail the schema', body({ args: { message: 7 } }), /^invalid payload for task/],
+    [
+      'a tier other than the queue’s',
+      body({ tier: 'critical' }),
+      /^tier 'critical' does not match/,
+    ],
   ])('refuses %s, saying it would be rejected again', (_, b, reason) => {
     const result = check(b);
     expect(result.ok).toBe(false);
@@ -183,5 +188,13 @@ describe('judgeReopen', () => {
       kind: 'refuse',
       reason: expect.stringContaining(`task is ${state}`),
     });
+  });
+});
+
+describe('a redriven lost run', () => {
+  it('is marked with an error the runtime runs alone', async () => {
+    const { LOST_RUN_ERROR_TYPE } = await import('../../../src/ops/reopen.js');
+    const { runsAlone } = await import('../../../src/runtime/index.js');
+    expect(runsAlone({ error: { type: LOST_RUN_ERROR_TYPE, message: '' } })).toBe(true);
   });
 });
