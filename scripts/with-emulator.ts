@@ -8,13 +8,13 @@
  * tsx scripts/with-emulator.ts vitest run --project integration
  */
 import { constants } from 'node:os';
-import { delimiter, join } from 'node:path';
 import { type StartResult, startEmulator, stopEmulator } from './lib/emulator.js';
 import { localEnv } from './lib/endpoint.js';
 import { isEntryPoint } from './lib/main.js';
 import { run, signalChildren } from './lib/proc.js';
-import { logger, PROJECT_ROOT } from './lib/project.js';
+import { logger } from './lib/project.js';
 import { localDeploy } from './local-deploy.js';
+import { node22Env } from './node22.mjs';
 
 const log = logger('with-emulator');
 
@@ -35,10 +35,8 @@ export async function withEmulator(command: string, args: readonly string[]): Pr
     up = await startEmulator();
     if (!interrupted) await localDeploy();
     if (!interrupted) {
-      const env = localEnv();
-      env.PATH = [join(PROJECT_ROOT, 'node_modules', '.bin'), env.PATH]
-        .filter(Boolean)
-        .join(delimiter);
+      // Node 22 and node_modules/.bin first on PATH, however this script was started.
+      const env = node22Env(localEnv());
       log(`running: ${[command, ...args].join(' ')}`);
       code = await run(command, args, { env });
     }

@@ -9,6 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { LovageError } from '../../src/errors.js';
+import { ensureNode22, node22Env } from '../node22.mjs';
 import { capture } from './proc.js';
 import { elapsed, LOVAGE_DIR, PROJECT_ROOT } from './project.js';
 
@@ -113,8 +114,11 @@ export async function startMiniStack(
   const tmpDir = join(tmpdir(), `lovage-ministack-${port}`);
   rmSync(tmpDir, { recursive: true, force: true });
   mkdirSync(tmpDir, { recursive: true });
+  // MiniStack runs Node.js functions with the `node` it finds on PATH: make that Node 22, the
+  // functions' runtime on Lambda, even when this script runs on an older node.
+  const node = ensureNode22();
   const serverEnv: NodeJS.ProcessEnv = {
-    ...env,
+    ...node22Env(env, node.node),
     GATEWAY_PORT: port,
     // Loopback only: the emulator accepts any credentials, so it must not face the network.
     BIND_HOST: /^127(\.\d{1,3}){3}$/.test(host) ? host : '127.0.0.1',
@@ -128,7 +132,9 @@ export async function startMiniStack(
   };
   for (const key of ['EDGE_PORT', 'LOCALSTACK_PERSISTENCE', 'USE_SSL']) delete serverEnv[key];
 
-  log(`starting MiniStack ${MINISTACK_VERSION} on ${host}:${port}`);
+  log(
+    `starting MiniStack ${MINISTACK_VERSION} on ${host}:${port} (functions on Node ${node.version})`,
+  );
   mkdirSync(LOVAGE_DIR, { recursive: true });
   const out = openSync(MINISTACK_LOG, 'w');
   // `python -m ministack` serves in the foreground, so the pid we get is the server itself.
