@@ -10,9 +10,14 @@ export {
   StackConfigError,
   WaitTimeoutError,
 } from './errors.js';
-export { MAX_COUNTDOWN_SECONDS, MAX_MESSAGE_BYTES } from './prepare.js';
+export {
+  MAX_COUNTDOWN_SECONDS,
+  MAX_MESSAGE_BYTES,
+  type ValidatedSend,
+  validateSend,
+} from './prepare.js';
 export { MAX_EVENT_BYTES } from './publish.js';
-export { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT } from './reads.js';
+export { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, validateListOptions } from './reads.js';
 export { REVOKED_RETENTION_SECONDS } from './revoke.js';
 export {
   loadStackConfig,
