@@ -1,5 +1,5 @@
 export { MAX_BATCH_ENTRIES } from './batch.js';
-export { type ClientDependencies, LovageClient } from './client.js';
+export { type CheckoutClientOptions, type ClientDependencies, LovageClient } from './client.js';
 export {
   BatchValidationError,
   type InvalidEntry,
@@ -19,7 +19,9 @@ export {
 export { MAX_EVENT_BYTES } from './publish.js';
 export { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, validateListOptions } from './reads.js';
 export { REVOKED_RETENTION_SECONDS } from './revoke.js';
+export { resolvedRegion, type SdkClients, sdkClients } from './sdk-clients.js';
 export {
+  isUnreachable,
   loadStackConfig,
   type QueuePair,
   queueArnOf,

@@ -63,8 +63,11 @@ export async function loadStackConfig(options: StackLookupOptions = {}): Promise
     );
   } catch (error) {
     if (error instanceof StackConfigError) throw error;
+    const { message } = error as Error;
     throw new StackConfigError(
-      `cannot read stack '${stackName}': ${(error as Error).message} (is it deployed in this region and account?)`,
+      isUnreachable(error)
+        ? `cannot read stack '${stackName}': CloudFormation does not answer (${message})`
+        : `cannot read stack '${stackName}': ${message} (is it deployed in this region and account?)`,
       { cause: error },
     );
   }
@@ -112,4 +115,21 @@ export function queueArnOf(config: StackConfig, queueUrl: string): string {
     );
   }
   return `arn:${config.partition}:sqs:${config.region}:${account}:${name}`;
+}
+
+/** Network failures that mean nothing answers at the endpoint (as opposed to an AWS error). */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+]);
+
+/** Whether an SDK call failed because nothing answered at its endpoint. */
+export function isUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && UNREACHABLE.has(code);
 }

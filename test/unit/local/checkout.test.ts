@@ -2,7 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { catalog } from '../../../src/catalog/index.js';
+import { LovageClient } from '../../../src/client/index.js';
 import {
+  AwsTargetError,
   detectAwsTarget,
   EMULATOR_MARKER_PATH,
   findCheckoutEmulator,
@@ -114,5 +117,24 @@ describe('detectAwsTarget', () => {
     writeMarker(root, { endpoint: 'http://127.0.0.1:4572', startedAt: 't' });
     const target = await detectAwsTarget({ cwd: root, env: {}, answers: answersAt('nowhere') });
     expect(target).toMatchObject({ kind: 'refused', local: true });
+  });
+});
+
+describe('LovageClient.fromCheckout', () => {
+  it('refuses before any call when the checkout emulator is down', async () => {
+    writeMarker(root, { endpoint: 'http://127.0.0.1:4572', startedAt: 't' });
+    await expect(
+      LovageClient.fromCheckout(catalog, { cwd: root, env: {}, answers: answersAt('nowhere') }),
+    ).rejects.toThrow(AwsTargetError);
+  });
+
+  it('refuses the dummy keys when nothing local is there to take them', async () => {
+    await expect(
+      LovageClient.fromCheckout(catalog, {
+        cwd: root,
+        env: { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+        answers: answersAt('nowhere'),
+      }),
+    ).rejects.toThrow(/dummy key 'test'/);
   });
 });
