@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import { catalog } from '../../catalog/index.js';
 import {
   type DeadLetterFilter,
   purgeDeadLetters,
@@ -32,24 +33,27 @@ export function registerDlqCommands(program: Command, run: Run): void {
 
   withFilters(dlq.command('list').description('dead letters with their failure reason')).action(
     (opts: FilterOptions) =>
-      run(async (ctx, globals) => {
-        const letters = await readDeadLetters(ctx.lovage.config, ctx.sqs, filterOf(opts));
-        print(globals, letters, () =>
-          letters.length === 0
-            ? 'no dead letters'
-            : table(
-                ['queue', 'task id', 'task', 'error', 'failed at'],
-                letters.map((l) => [
-                  l.queue,
-                  l.taskId,
-                  l.task,
-                  l.errorType ? `${l.errorType}: ${l.errorMessage ?? ''}` : '(crash or timeout)',
-                  l.failedAt ?? l.sentAt,
-                ]),
-              ),
-        );
-        return EXIT.ok;
-      }),
+      run(
+        () => filterOf(opts),
+        async (ctx, filter, globals) => {
+          const letters = await readDeadLetters(ctx.lovage.config, ctx.sqs, filter);
+          print(globals, letters, () =>
+            letters.length === 0
+              ? 'no dead letters'
+              : table(
+                  ['queue', 'task id', 'task', 'error', 'failed at'],
+                  letters.map((l) => [
+                    l.queue,
+                    l.taskId,
+                    l.task,
+                    l.errorType ? `${l.errorType}: ${l.errorMessage ?? ''}` : '(crash or timeout)',
+                    l.failedAt ?? l.sentAt,
+                  ]),
+                ),
+          );
+          return EXIT.ok;
+        },
+      ),
   );
 
   dlq
@@ -80,31 +84,36 @@ export function registerDlqCommands(program: Command, run: Run): void {
     .option('--dry-run', 'list what would move, move nothing')
     .option('--rate <perSecond>', 'messages per second at most', '10')
     .action((opts: FilterOptions & { dryRun?: boolean; rate: string }) =>
-      run(async (ctx, globals) => {
-        const rate = Number(opts.rate);
-        if (!(rate > 0)) throw new UsageError(`--rate '${opts.rate}' must be a positive number`);
-        const bar = globals.json ? undefined : progressBar();
-        const { config } = ctx.lovage;
-        const result = await redrive(config, ctx.sqs, filterOf(opts), {
-          dryRun: opts.dryRun ?? false,
-          ratePerSecond: rate,
-          reopenTask: (taskId) => reopenFailedTask(ctx.db, config.tableName, taskId),
-          onProgress: (done, total, letter) =>
-            bar?.update(done, total, letter.taskId ?? letter.messageId),
-        });
-        bar?.done();
-        print(globals, result, () =>
-          [
-            opts.dryRun
-              ? `dry run: ${result.matched} letter(s) would move`
-              : `moved ${result.moved} of ${result.matched} letter(s)`,
-            ...result.skipped.map(
-              (s) => `skipped ${s.letter.taskId ?? s.letter.messageId}: ${s.reason}`,
-            ),
-          ].join('\n'),
-        );
-        return EXIT.ok;
-      }),
+      run(
+        () => {
+          const rate = Number(opts.rate);
+          if (!(rate > 0)) throw new UsageError(`--rate '${opts.rate}' must be a positive number`);
+          return { filter: filterOf(opts), rate };
+        },
+        async (ctx, { filter, rate }, globals) => {
+          const bar = globals.json ? undefined : progressBar();
+          const { config } = ctx.lovage;
+          const result = await redrive(config, ctx.sqs, filter, {
+            dryRun: opts.dryRun ?? false,
+            ratePerSecond: rate,
+            reopenTask: (taskId) => reopenFailedTask(ctx.db, config.tableName, taskId),
+            onProgress: (done, total, letter) =>
+              bar?.update(done, total, letter.taskId ?? letter.messageId),
+          });
+          bar?.done();
+          print(globals, result, () =>
+            [
+              opts.dryRun
+                ? `dry run: ${result.matched} letter(s) would move`
+                : `moved ${result.moved} of ${result.matched} letter(s)`,
+              ...result.skipped.map(
+                (s) => `skipped ${s.letter.taskId ?? s.letter.messageId}: ${s.reason}`,
+              ),
+            ].join('\n'),
+          );
+          return EXIT.ok;
+        },
+      ),
     );
 
   dlq
@@ -113,28 +122,36 @@ export function registerDlqCommands(program: Command, run: Run): void {
     .option('--queue <category/tier>', 'only this queue')
     .option('--yes', 'do not ask for confirmation')
     .action((opts: { queue?: string; yes?: boolean }) =>
-      run(async (ctx, globals) => {
-        if (!opts.yes) {
-          if (!process.stdin.isTTY)
+      run(
+        () => {
+          if (opts.queue !== undefined) checkQueue(opts.queue);
+          if (!opts.yes && !process.stdin.isTTY)
             throw new UsageError('refusing to purge without --yes (no terminal to ask)');
-          const rl = createInterface({ input: process.stdin, output: process.stderr });
-          const answer = await rl.question(
-            `Delete every message in ${opts.queue ?? 'all'} dead-letter queue(s)? [y/N] `,
-          );
-          rl.close();
-          if (!/^y(es)?$/i.test(answer.trim())) {
-            console.error('not purged');
-            return EXIT.failed;
+        },
+        async (ctx, _, globals) => {
+          if (!opts.yes) {
+            const rl = createInterface({ input: process.stdin, output: process.stderr });
+            const answer = await rl.question(
+              `Delete every message in ${opts.queue ?? 'all'} dead-letter queue(s)? [y/N] `,
+            );
+            rl.close();
+            if (!/^y(es)?$/i.test(answer.trim())) {
+              console.error('not purged');
+              return EXIT.failed;
+            }
           }
-        }
-        const purged = await purgeDeadLetters(ctx.lovage.config, ctx.sqs, opts.queue);
-        print(globals, { purged }, () => `purged: ${purged.join(', ')}`);
-        return EXIT.ok;
-      }),
+          const purged = await purgeDeadLetters(ctx.lovage.config, ctx.sqs, opts.queue);
+          print(globals, { purged }, () => `purged: ${purged.join(', ')}`);
+          return EXIT.ok;
+        },
+      ),
     );
 }
 
+/** The filter flags, checked against the catalog: a typo is exit 2, not an empty list. */
 function filterOf(opts: FilterOptions): DeadLetterFilter {
+  if (opts.queue !== undefined) checkQueue(opts.queue);
+  if (opts.task !== undefined) catalog.task(opts.task);
   for (const key of ['since', 'until'] as const) {
     const value = opts[key];
     if (value !== undefined && Number.isNaN(Date.parse(value))) {
@@ -149,4 +166,16 @@ function filterOf(opts: FilterOptions): DeadLetterFilter {
     ...(opts.since ? { since: iso(opts.since) } : {}),
     ...(opts.until ? { until: iso(opts.until) } : {}),
   };
+}
+
+/** `--queue` must be `<category>/<tier>` of a queue the catalog declares. */
+function checkQueue(queue: string): void {
+  const known = catalog.categories.flatMap((c) =>
+    catalog.tiersOf(c.name).map((tier) => `${c.name}/${tier}`),
+  );
+  if (!known.includes(queue)) {
+    throw new UsageError(
+      `--queue '${queue}' is not a queue of the catalog; it has: ${known.join(', ')}`,
+    );
+  }
 }
