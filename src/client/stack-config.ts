@@ -63,13 +63,13 @@ export async function loadStackConfig(options: StackLookupOptions = {}): Promise
     );
   } catch (error) {
     if (error instanceof StackConfigError) throw error;
-    const { message } = error as Error;
-    throw new StackConfigError(
-      isUnreachable(error)
-        ? `cannot read stack '${stackName}': CloudFormation does not answer (${message})`
-        : `cannot read stack '${stackName}': ${message} (is it deployed in this region and account?)`,
-      { cause: error },
-    );
+    const { message, name } = error as Error;
+    const reason = isUnreachable(error)
+      ? `CloudFormation does not answer (${message})`
+      : name === 'CredentialsProviderError'
+        ? `no usable AWS credentials (${message})`
+        : `${message} (is it deployed in this region and account?)`;
+    throw new StackConfigError(`cannot read stack '${stackName}': ${reason}`, { cause: error });
   }
   const need = (key: string): string => {
     const value = outputs[key];

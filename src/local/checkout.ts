@@ -85,7 +85,6 @@ export interface DetectOptions extends CheckoutLookupOptions {
 
 /**
  * {@link resolveAwsTarget} for this process: reads the environment and the checkout's marker.
- * The emulator is probed only when nothing the user set decides the target already.
  *
  * @example
  * const target = await detectAwsTarget({ region: flags.region });
@@ -97,8 +96,11 @@ export async function detectAwsTarget(options: DetectOptions = {}): Promise<AwsT
     ...(options.region ? { region: options.region } : {}),
     ...(options.profile ? { profile: options.profile } : {}),
   };
-  // Spare the probe when a setting of the user's decides the target anyway.
-  const checkout = consultsCheckout(inputs) ? await findCheckoutEmulator(options) : undefined;
+  // The marker is read either way (messages mention an emulator a setting passed over), but
+  // probed only when no setting of the user's decides the target already.
+  const checkout = await findCheckoutEmulator(
+    consultsCheckout(inputs) ? options : { ...options, answers: async () => false },
+  );
   return resolveAwsTarget(checkout ? { ...inputs, checkout } : inputs);
 }
 

@@ -108,6 +108,8 @@ export interface ConfiguredTarget {
   readonly endpoint?: string;
   /** The setting that asked for this target, e.g. `AWS_PROFILE`; undefined when nothing did. */
   readonly chosenBy?: string;
+  /** The checkout's emulator that `chosenBy` passed over, so that messages can say so. */
+  readonly passedOver?: string;
 }
 
 /** A combination that must not be used; `reason` says why and what to do. */
@@ -145,12 +147,13 @@ export class AwsTargetError extends LovageError {
  */
 export function resolveAwsTarget(inputs: TargetInputs): AwsTarget {
   const env = readEnvironment(inputs);
-  if (env.endpoints.length > 0) return endpointTarget(env);
-  const chosenBy = explicitChoice(env);
-  if (chosenBy) return awsTarget(env, chosenBy);
-
   const { checkout } = inputs;
-  if (!checkout) return awsTarget(env, undefined);
+  const passedOver = checkout?.marker.endpoint;
+  if (env.endpoints.length > 0) return endpointTarget(env, passedOver);
+  const chosenBy = explicitChoice(env);
+  if (chosenBy) return awsTarget(env, chosenBy, passedOver);
+
+  if (!checkout) return awsTarget(env, undefined, undefined);
   const { marker, file } = checkout;
   if (!isLocalEndpoint(marker.endpoint)) {
     return refused(
@@ -231,7 +234,12 @@ export function describeTarget(target: AwsTarget): string {
   }
   const where = target.endpoint ? `${target.endpoint} (AWS_ENDPOINT_URL)` : 'AWS';
   const region = target.region ? `, region ${target.region}` : '';
-  return `${where}${region}${target.profile ? `, profile ${target.profile}` : ''}`;
+  const profile = target.profile ? `, profile ${target.profile}` : '';
+  const over =
+    target.passedOver && target.chosenBy
+      ? `; ${target.chosenBy} chose this over the emulator at ${target.passedOver} started in this checkout`
+      : '';
+  return `${where}${region}${profile}${over}`;
 }
 
 interface Environment {
@@ -304,14 +312,14 @@ function explicitChoice(env: Environment): string | undefined {
 }
 
 /** Rule 1: the user named endpoints. */
-function endpointTarget(env: Environment): AwsTarget {
+function endpointTarget(env: Environment, passedOver: string | undefined): AwsTarget {
   const global = env.endpoints.find(([name]) => name === 'AWS_ENDPOINT_URL')?.[1];
   const allLocal =
     global !== undefined && env.endpoints.every(([, value]) => isLocalEndpoint(value));
   if (!global || !allLocal) {
     const awsBound = !global || env.endpoints.some(([, value]) => isAwsEndpoint(value));
     const names = env.endpoints.map(([name]) => name).join(', ');
-    return dummyKeysTowardsAws(env, awsBound) ?? configured(env, names, global);
+    return dummyKeysTowardsAws(env, awsBound) ?? configured(env, names, global, passedOver);
   }
   return {
     kind: 'local',
@@ -324,14 +332,19 @@ function endpointTarget(env: Environment): AwsTarget {
 }
 
 /** Rules 2 and 4: the SDK's own configuration, which means AWS's endpoints. */
-function awsTarget(env: Environment, chosenBy: string | undefined): AwsTarget {
-  return dummyKeysTowardsAws(env, true) ?? configured(env, chosenBy, undefined);
+function awsTarget(
+  env: Environment,
+  chosenBy: string | undefined,
+  passedOver: string | undefined,
+): AwsTarget {
+  return dummyKeysTowardsAws(env, true) ?? configured(env, chosenBy, undefined, passedOver);
 }
 
 function configured(
   env: Environment,
   chosenBy: string | undefined,
   endpoint: string | undefined,
+  passedOver: string | undefined,
 ): ConfiguredTarget {
   return {
     kind: 'configured',
@@ -339,6 +352,7 @@ function configured(
     ...(env.profile ? { profile: env.profile } : {}),
     ...(endpoint ? { endpoint } : {}),
     ...(chosenBy ? { chosenBy } : {}),
+    ...(chosenBy && passedOver ? { passedOver } : {}),
   };
 }
 

@@ -154,6 +154,7 @@ describe('resolveAwsTarget: the user set an endpoint', () => {
       endpoint: 'https://devbox.example.com:4566',
       region: 'eu-west-1',
       chosenBy: 'AWS_ENDPOINT_URL',
+      passedOver: 'http://127.0.0.1:4566',
     });
     expect(awsClientConfig(target)).toEqual({ region: 'eu-west-1' });
   });
@@ -176,7 +177,11 @@ describe('resolveAwsTarget: the user set an endpoint', () => {
       env: { AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:4566' },
       checkout: UP,
     });
-    expect(target).toEqual({ kind: 'configured', chosenBy: 'AWS_ENDPOINT_URL_SQS' });
+    expect(target).toEqual({
+      kind: 'configured',
+      chosenBy: 'AWS_ENDPOINT_URL_SQS',
+      passedOver: 'http://127.0.0.1:4566',
+    });
     expect(awsClientConfig(target).credentials).toBeUndefined();
   });
 
@@ -202,6 +207,7 @@ describe('resolveAwsTarget: the user set an endpoint', () => {
     expect(target).toEqual({
       kind: 'configured',
       chosenBy: 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+      passedOver: 'http://127.0.0.1:4566',
     });
   });
 });
@@ -224,6 +230,10 @@ describe('resolveAwsTarget: the user asked for AWS', () => {
     expect(awsClientConfig(target)).toEqual(config);
     expect(targetNotice(target)).toBeUndefined();
     expect(isLocalTarget(target)).toBe(false);
+    // An error about this target says why the emulator was not used.
+    expect(describeTarget(target)).toContain(
+      `${chosenBy} chose this over the emulator at http://127.0.0.1:4566 started in this checkout`,
+    );
   });
 
   it('--profile wins over AWS_PROFILE, --region over AWS_REGION', () => {
