@@ -27,7 +27,7 @@ export const EXIT = {
   failed: 1,
   /** Bad input: unknown task, invalid JSON or payload, bad option. */
   usage: 2,
-  /** The environment: no stack, no credentials, no endpoint. */
+  /** The environment: no stack, no credentials, no region, nothing answers, a refused target. */
   environment: 3,
 } as const;
 

@@ -33,9 +33,21 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const program = new Command('lovage')
   .description('Operate Lovage: send and inspect tasks, queues, dead letters and schedules')
   .option('--stack <name>', 'stack name (default: LOVAGE_STACK_NAME or Lovage)')
-  .option('--region <region>', 'AWS region (default: AWS_REGION, or your AWS profile)')
-  .option('--profile <name>', 'AWS profile (default: AWS_PROFILE)')
+  .option(
+    '--region <region>',
+    'AWS region; passes over the checkout emulator (default: AWS_REGION)',
+  )
+  .option(
+    '--profile <name>',
+    'AWS profile; passes over the checkout emulator (default: AWS_PROFILE)',
+  )
   .option('--json', 'machine-readable output')
+  .addHelpText(
+    'after',
+    '\nWhere calls go: AWS_ENDPOINT_URL when set; else AWS when a profile, credentials or --region\n' +
+      'is given; else the emulator npm run local:up started in this checkout, if it answers\n' +
+      '(announced on stderr); else AWS as the SDK finds it. Bad input exits 2 before any call.',
+  )
   .showHelpAfterError()
   .exitOverride();
 
