@@ -7,6 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LovageError } from '../../src/errors.js';
+import {
+  EMULATOR_MARKER_PATH,
+  type EmulatorHealth,
+  type LocalEmulatorMarker,
+  probeHealth,
+} from '../../src/local/index.js';
 import { assertLocalEndpoint, isThisMachine, localEnv, resolveEndpoint } from './endpoint.js';
 import {
   ensureMiniStack,
@@ -17,18 +23,15 @@ import {
   stopMiniStack,
 } from './ministack.js';
 import { capture } from './proc.js';
-import {
-  elapsed,
-  LOVAGE_DIR,
-  logger,
-  PROJECT_ROOT,
-  readJson,
-  removeFile,
-  writeJson,
-} from './project.js';
+import { elapsed, logger, PROJECT_ROOT, readJson, removeFile, writeJson } from './project.js';
 
-/** Where `startEmulator` records what it started. */
-export const EMULATOR_RECORD = join(LOVAGE_DIR, 'emulator.json');
+export { type EmulatorHealth, probeHealth };
+
+/**
+ * Where `startEmulator` records what it started. The lovage CLI and `LovageClient.fromCheckout`
+ * read it to find this checkout's emulator (src/local/checkout.ts).
+ */
+export const EMULATOR_RECORD = join(PROJECT_ROOT, EMULATOR_MARKER_PATH);
 
 /** The compose file for people with Docker. */
 export const COMPOSE_FILE = join(PROJECT_ROOT, 'localstack-compose.yml');
@@ -39,19 +42,13 @@ export type EmulatorChoice = (typeof EMULATOR_KINDS)[number];
 
 /** What `startEmulator` started, as stored in {@link EMULATOR_RECORD}. */
 export type EmulatorRecord =
+  | ({ readonly kind: 'ministack' } & LocalEmulatorMarker & MiniStackProcess)
   | ({
-      readonly kind: 'ministack';
-      readonly endpoint: string;
-      readonly startedAt: string;
-    } & MiniStackProcess)
-  | {
       readonly kind: 'compose';
-      readonly endpoint: string;
-      readonly startedAt: string;
       readonly composeFile: string;
       readonly service: 'localstack' | 'ministack';
       readonly profile?: string;
-    };
+    } & LocalEmulatorMarker);
 
 export interface StartResult {
   readonly endpoint: string;
@@ -59,12 +56,6 @@ export interface StartResult {
   readonly started: boolean;
   /** What is running, e.g. `MiniStack 1.5.33`. */
   readonly description: string;
-}
-
-/** What the health endpoint of LocalStack and MiniStack reports (only the fields we print). */
-export interface EmulatorHealth {
-  readonly version?: string;
-  readonly edition?: string;
 }
 
 /** Thrown when the emulator cannot be started or does not become healthy. */
@@ -79,29 +70,6 @@ const log = logger('local-up');
 
 /** How long a starting emulator may take to answer its health check. */
 const HEALTH_TIMEOUT_MS = 90_000;
-
-/**
- * Asks `<endpoint>/_localstack/health` (served by LocalStack and MiniStack) whether an emulator
- * is up; resolves with its report, or `undefined` when nothing healthy answers.
- */
-export async function probeHealth(
-  endpoint: string,
-  timeoutMs = 1_500,
-): Promise<EmulatorHealth | undefined> {
-  try {
-    const response = await fetch(`${endpoint}/_localstack/health`, {
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    if (!response.ok) return undefined;
-    const body = (await response.json()) as Record<string, unknown>;
-    return {
-      version: typeof body.version === 'string' ? body.version : undefined,
-      edition: typeof body.edition === 'string' ? body.edition : undefined,
-    };
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Polls the health endpoint until it answers. `stillStarting` is asked between polls so that an

@@ -5,6 +5,7 @@
  */
 import { isLocalEndpoint } from '../../src/drift/local-endpoint.js';
 import { LovageError } from '../../src/errors.js';
+import { DEFAULT_LOCAL_REGION } from '../../src/local/index.js';
 
 export { isLocalEndpoint, isThisMachine } from '../../src/drift/local-endpoint.js';
 
@@ -12,7 +13,7 @@ export { isLocalEndpoint, isThisMachine } from '../../src/drift/local-endpoint.j
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:4566';
 
 /** Region used for emulator work when neither `AWS_REGION` nor `AWS_DEFAULT_REGION` is set. */
-export const DEFAULT_REGION = 'us-east-1';
+export const DEFAULT_REGION = DEFAULT_LOCAL_REGION;
 
 /** The AWS variables cdklocal must keep; it strips every other `AWS_*` variable it is given. */
 const CDKLOCAL_ALLOWLIST = [

@@ -1,9 +1,6 @@
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   CatalogError,
@@ -11,7 +8,16 @@ import {
   PayloadValidationError,
   UnknownTaskError,
 } from '../catalog/index.js';
-import { LovageClient, SendOptionsError, StackConfigError } from '../client/index.js';
+import {
+  isUnreachable,
+  LovageClient,
+  QueryOptionsError,
+  resolvedRegion,
+  SendOptionsError,
+  StackConfigError,
+  sdkClients,
+} from '../client/index.js';
+import { type AwsTarget, AwsTargetError, awsClientConfig } from '../local/index.js';
 import type { DoctorClients } from '../ops/index.js';
 
 /** Exit codes scripts can rely on. */
@@ -21,7 +27,7 @@ export const EXIT = {
   failed: 1,
   /** Bad input: unknown task, invalid JSON or payload, bad option. */
   usage: 2,
-  /** The environment: no stack, no credentials, no endpoint. */
+  /** The environment: no stack, no credentials, no region, nothing answers, a refused target. */
   environment: 3,
 } as const;
 
@@ -36,15 +42,43 @@ export class UsageError extends Error {
 export interface GlobalOptions {
   readonly stack?: string;
   readonly region?: string;
+  readonly profile?: string;
   readonly json?: boolean;
 }
 
-/** How a command runs its action: with a context, its exit code becoming the process's. */
-export type Run = (
-  action: (ctx: Context, globals: GlobalOptions) => Promise<number>,
-) => Promise<void>;
+/** A command's action: runs with a context; its result becomes the process's exit code. */
+export type Action = (ctx: Context, globals: GlobalOptions) => Promise<number>;
 
-/** Everything a command needs, built once per run from the stack's outputs. */
+/** An action that also gets the input its command parsed and checked before anything else. */
+export type ActionWith<I> = (ctx: Context, input: I, globals: GlobalOptions) => Promise<number>;
+
+export interface RunOptions {
+  /**
+   * Names what only a local emulator may do (e.g. `--fix`): the command then stops with exit 2
+   * before any AWS call unless the target is a local emulator.
+   * @defaultValue - any target
+   */
+  readonly localOnly?: string;
+}
+
+/**
+ * How a command runs. The two-step form parses and checks the command's input (task names,
+ * payloads, options) before the environment is even looked at, so bad input is exit 2 with
+ * the catalog's message whether or not AWS is reachable.
+ *
+ * @example
+ * .action((task: string) => run(() => catalog.task(task), async (ctx, definition) => EXIT.ok))
+ */
+export interface Run {
+  (action: Action, options?: RunOptions): Promise<void>;
+  <I>(
+    input: (globals: GlobalOptions) => I,
+    action: ActionWith<I>,
+    options?: RunOptions,
+  ): Promise<void>;
+}
+
+/** Everything a command needs, built once per run from the target and the stack's outputs. */
 export interface Context {
   readonly lovage: LovageClient<typeof catalog>;
   readonly catalog: typeof catalog;
@@ -52,35 +86,35 @@ export interface Context {
   readonly db: DynamoDBDocumentClient;
   readonly aws: DoctorClients;
   readonly region: string;
+  /** Where the calls go (see src/local/target.ts). */
+  readonly target: AwsTarget;
 }
 
-export async function createContext(options: GlobalOptions): Promise<Context> {
-  const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  if (!region) {
-    throw new StackConfigError('no AWS region: pass --region or set AWS_REGION');
-  }
-  const config = { region };
-  const sqs = new SQSClient({ ...config, useQueueUrlAsEndpoint: false });
-  const dynamodb = new DynamoDBClient(config);
-  const cfn = new CloudFormationClient(config);
+/**
+ * Connects to the stack at `target` (from `detectAwsTarget`): every SDK client gets the same
+ * endpoint, region and credentials. Throws AwsTargetError for a refused target.
+ */
+export async function createContext(options: GlobalOptions, target: AwsTarget): Promise<Context> {
+  const config = awsClientConfig(target);
+  const clients = sdkClients(config);
+  const region = await resolvedRegion(clients.cloudFormation);
   const lovage = await LovageClient.fromStack(catalog, {
-    sqs,
-    dynamodb,
-    cloudFormation: cfn,
+    ...clients,
     ...(options.stack ? { stackName: options.stack } : {}),
   });
   return {
     lovage,
     catalog,
-    sqs,
-    db: DynamoDBDocumentClient.from(dynamodb),
+    sqs: clients.sqs,
+    db: DynamoDBDocumentClient.from(clients.dynamodb),
     region,
+    target,
     aws: {
-      cfn,
-      sqs,
-      ddb: dynamodb,
+      cfn: clients.cloudFormation,
+      sqs: clients.sqs,
+      ddb: clients.dynamodb,
       lambda: new LambdaClient(config),
-      scheduler: new SchedulerClient(config),
+      scheduler: clients.scheduler,
       cloudwatch: new CloudWatchClient(config),
     },
   };
@@ -94,13 +128,19 @@ export function classify(error: unknown): { code: number; message: string } {
     error instanceof UnknownTaskError ||
     error instanceof PayloadValidationError ||
     error instanceof SendOptionsError ||
+    error instanceof QueryOptionsError ||
     error instanceof CatalogError
   ) {
     return { code: EXIT.usage, message };
   }
   const name = error instanceof Error ? error.name : '';
+  if (error instanceof StackConfigError || error instanceof AwsTargetError) {
+    return { code: EXIT.environment, message };
+  }
+  if (isUnreachable(error)) {
+    return { code: EXIT.environment, message: `nothing answers: ${message}` };
+  }
   if (
-    error instanceof StackConfigError ||
     name === 'CredentialsProviderError' ||
     name === 'UnrecognizedClientException' ||
     name === 'InvalidClientTokenId' ||
@@ -108,10 +148,7 @@ export function classify(error: unknown): { code: number; message: string } {
   ) {
     return {
       code: EXIT.environment,
-      message:
-        name && !(error instanceof StackConfigError)
-          ? `no usable AWS credentials: ${message}`
-          : message,
+      message: `no usable AWS credentials: ${message}`,
     };
   }
   return { code: EXIT.failed, message };

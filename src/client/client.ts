@@ -5,6 +5,12 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Catalog } from '../catalog/index.js';
 import { LovageError } from '../errors.js';
+import {
+  awsClientConfig,
+  type DetectOptions,
+  detectAwsTarget,
+  targetNotice,
+} from '../local/index.js';
 import { failure, type IndexedSend, sendBatches } from './batch.js';
 import { mapLimit } from './concurrency.js';
 import { BatchValidationError, type InvalidEntry, SendOptionsError } from './errors.js';
@@ -13,6 +19,7 @@ import { publishEvent } from './publish.js';
 import { getTask, listTasks, waitFor } from './reads.js';
 import { revokeTask } from './revoke.js';
 import { scheduleDelivery } from './scheduled.js';
+import { resolvedRegion, sdkClients } from './sdk-clients.js';
 import { loadStackConfig, type StackConfig, type StackLookupOptions } from './stack-config.js';
 import type {
   ArgsOf,
@@ -37,6 +44,17 @@ export interface ClientDependencies {
   readonly dynamodb?: DynamoDBClient;
   readonly scheduler?: SchedulerClient;
   readonly eventBridge?: EventBridgeClient;
+}
+
+/** Options of {@link LovageClient.fromCheckout}. */
+export interface CheckoutClientOptions extends DetectOptions {
+  /** @defaultValue `LOVAGE_STACK_NAME`, else 'Lovage' */
+  readonly stackName?: string;
+  /**
+   * Receives the one line that says the checkout's emulator is used.
+   * @defaultValue writes it to stderr
+   */
+  readonly notify?: (line: string) => void;
 }
 
 /**
@@ -85,6 +103,39 @@ export class LovageClient<K extends Catalog> {
     options: StackLookupOptions & ClientDependencies = {},
   ): Promise<LovageClient<K>> {
     return new LovageClient(catalog, await loadStackConfig(options), options);
+  }
+
+  /**
+   * For scripts and tools run from a Lovage checkout: finds the stack the way the `lovage` CLI
+   * does. When nothing in the environment asks for anything (no `AWS_ENDPOINT_URL`, profile,
+   * credentials), it uses the emulator `npm run local:up` started in this checkout, if that
+   * still answers, with dummy credentials, and says so in one line on stderr; otherwise it
+   * follows the environment exactly like {@link fromStack}, and it never sends the dummy
+   * credentials anywhere but a local endpoint. Throws AwsTargetError when the checkout's
+   * emulator has stopped answering, rather than quietly going to AWS instead.
+   *
+   * This is a separate entry point, not part of `fromStack`, because services in production
+   * call `fromStack`: their configuration must not depend on files in the working directory
+   * or on what answers on localhost.
+   *
+   * @example
+   * // scripts/send-welcome.ts, run with `npx tsx scripts/send-welcome.ts` after `npm run local:up`
+   * const lovage = await LovageClient.fromCheckout(catalog);
+   * await lovage.send('email.check_quota', {});
+   */
+  static async fromCheckout<K extends Catalog>(
+    catalog: K,
+    options: CheckoutClientOptions = {},
+  ): Promise<LovageClient<K>> {
+    const target = await detectAwsTarget(options);
+    const clients = sdkClients(awsClientConfig(target));
+    await resolvedRegion(clients.cloudFormation);
+    const notice = targetNotice(target);
+    if (notice) (options.notify ?? ((line) => console.error(line)))(`lovage: ${notice}`);
+    return LovageClient.fromStack(catalog, {
+      ...clients,
+      ...(options.stackName ? { stackName: options.stackName } : {}),
+    });
   }
 
   /**

@@ -1,5 +1,5 @@
 export { MAX_BATCH_ENTRIES } from './batch.js';
-export { type ClientDependencies, LovageClient } from './client.js';
+export { type CheckoutClientOptions, type ClientDependencies, LovageClient } from './client.js';
 export {
   BatchValidationError,
   type InvalidEntry,
@@ -10,11 +10,18 @@ export {
   StackConfigError,
   WaitTimeoutError,
 } from './errors.js';
-export { MAX_COUNTDOWN_SECONDS, MAX_MESSAGE_BYTES } from './prepare.js';
-export { MAX_EVENT_BYTES } from './publish.js';
-export { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT } from './reads.js';
-export { REVOKED_RETENTION_SECONDS } from './revoke.js';
 export {
+  MAX_COUNTDOWN_SECONDS,
+  MAX_MESSAGE_BYTES,
+  type ValidatedSend,
+  validateSend,
+} from './prepare.js';
+export { MAX_EVENT_BYTES } from './publish.js';
+export { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, validateListOptions } from './reads.js';
+export { REVOKED_RETENTION_SECONDS } from './revoke.js';
+export { resolvedRegion, type SdkClients, sdkClients } from './sdk-clients.js';
+export {
+  isUnreachable,
   loadStackConfig,
   type QueuePair,
   queueArnOf,

@@ -17,23 +17,27 @@ export const MAX_MESSAGE_BYTES = 262_144;
 /** SQS's longest per-message delay; longer countdowns go through a one-time schedule. */
 export const MAX_COUNTDOWN_SECONDS = MAX_SQS_DELAY_SECONDS;
 
-/** A validated task, ready to go to SQS or to a one-time schedule. */
-export interface PreparedSend {
+/** A send that passed every check that needs no stack: what {@link validateSend} returns. */
+export interface ValidatedSend {
   readonly envelope: Envelope;
   /** The envelope as the message body. */
   readonly body: string;
   readonly definition: TaskDefinition;
-  readonly queue: QueuePair;
   /** SQS DelaySeconds (0 to 900), for queue deliveries. */
   readonly delaySeconds: number;
   /** Set when a one-time schedule delivers the envelope at this time. */
   readonly scheduleAt?: Date;
 }
 
+/** A validated task with its queue, ready to go to SQS or to a one-time schedule. */
+export interface PreparedSend extends ValidatedSend {
+  readonly queue: QueuePair;
+}
+
 /**
  * Validates everything about one send — task name, payload, tier, id,
- * timing, size — and builds its envelope. Throws before any network call:
- * UnknownTaskError, PayloadValidationError, SendOptionsError or
+ * timing, size — and finds its queue in the stack. Throws before any network
+ * call: UnknownTaskError, PayloadValidationError, SendOptionsError or
  * StackConfigError.
  *
  * @example
@@ -48,17 +52,38 @@ export function prepareSend(
   options: SendOptions = {},
   now: Date = new Date(),
 ): PreparedSend {
+  const valid = validateSend(catalog, task, args, options, now);
+  const { category } = valid.definition;
+  const { tier } = valid.envelope;
+  const queue = config.queues[`${category}/${tier}`];
+  if (!queue) {
+    throw new StackConfigError(
+      `stack '${config.stackName}' has no '${tier}' queue for category '${category}'; add a task on that tier to the catalog and redeploy`,
+    );
+  }
+  return { ...valid, queue };
+}
+
+/**
+ * The checks of {@link prepareSend} that need only the catalog, so that a tool can reject bad
+ * input before it looks for a stack: UnknownTaskError, PayloadValidationError or
+ * SendOptionsError.
+ *
+ * @example
+ * validateSend(catalog, 'email.sendd', {}); // throws UnknownTaskError naming the catalog's tasks
+ */
+export function validateSend(
+  catalog: Catalog,
+  task: string,
+  args: unknown,
+  options: SendOptions = {},
+  now: Date = new Date(),
+): ValidatedSend {
   const definition = catalog.task(task);
   catalog.parseArgs(task, args);
   const tier = options.tier ?? definition.tier;
   if (!TIERS.includes(tier)) {
     throw new SendOptionsError(`tier '${tier}' is not one of ${TIERS.join(', ')}`);
-  }
-  const queue = config.queues[`${definition.category}/${tier}`];
-  if (!queue) {
-    throw new StackConfigError(
-      `stack '${config.stackName}' has no '${tier}' queue for category '${definition.category}'; add a task on that tier to the catalog and redeploy`,
-    );
   }
 
   const runAt = runTime(options, now);
@@ -104,8 +129,8 @@ export function prepareSend(
     );
   }
   return scheduled && runAt
-    ? { envelope, body, definition, queue, delaySeconds: 0, scheduleAt: runAt }
-    : { envelope, body, definition, queue, delaySeconds };
+    ? { envelope, body, definition, delaySeconds: 0, scheduleAt: runAt }
+    : { envelope, body, definition, delaySeconds };
 }
 
 /** The message attributes every task message carries, so tools can read a queue without parsing bodies. */

@@ -87,17 +87,7 @@ export async function listTasks(
   catalog: Catalog,
   options: ListOptions = {},
 ): Promise<TaskStatus[]> {
-  const limit = options.limit ?? LIST_DEFAULT_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX_LIMIT) {
-    throw new QueryOptionsError(
-      `limit (${limit}) must be a whole number from 1 to ${LIST_MAX_LIMIT}`,
-    );
-  }
-  if (options.state !== undefined && !STATES.includes(options.state)) {
-    throw new QueryOptionsError(`state '${options.state}' is not one of ${STATES.join(', ')}`);
-  }
-  if (options.task !== undefined) catalog.task(options.task);
-  const since = sinceOf(options.since);
+  const { limit, since } = validateListOptions(catalog, options);
 
   const index = options.state ? TABLE_KEYS.byState : TABLE_KEYS.byName;
   const partitions = options.state
@@ -148,6 +138,30 @@ async function queryPartition(
     start = out.LastEvaluatedKey;
   } while (start && items.length < limit);
   return items.slice(0, limit);
+}
+
+/**
+ * The checks of {@link listTasks} that need no table: limit, state, task name (UnknownTaskError)
+ * and since, so that a tool can reject bad input before it looks for a stack.
+ *
+ * @example
+ * validateListOptions(catalog, { task: 'email.sendd' }); // throws UnknownTaskError
+ */
+export function validateListOptions(
+  catalog: Catalog,
+  options: ListOptions = {},
+): { limit: number; since: string } {
+  const limit = options.limit ?? LIST_DEFAULT_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX_LIMIT) {
+    throw new QueryOptionsError(
+      `limit (${limit}) must be a whole number from 1 to ${LIST_MAX_LIMIT}`,
+    );
+  }
+  if (options.state !== undefined && !STATES.includes(options.state)) {
+    throw new QueryOptionsError(`state '${options.state}' is not one of ${STATES.join(', ')}`);
+  }
+  if (options.task !== undefined) catalog.task(options.task);
+  return { limit, since: sinceOf(options.since) };
 }
 
 const shards = (key: (shard: number) => string) =>

@@ -63,10 +63,13 @@ export async function loadStackConfig(options: StackLookupOptions = {}): Promise
     );
   } catch (error) {
     if (error instanceof StackConfigError) throw error;
-    throw new StackConfigError(
-      `cannot read stack '${stackName}': ${(error as Error).message} (is it deployed in this region and account?)`,
-      { cause: error },
-    );
+    const { message, name } = error as Error;
+    const reason = isUnreachable(error)
+      ? `CloudFormation does not answer (${message})`
+      : name === 'CredentialsProviderError'
+        ? `no usable AWS credentials (${message})`
+        : `${message} (is it deployed in this region and account?)`;
+    throw new StackConfigError(`cannot read stack '${stackName}': ${reason}`, { cause: error });
   }
   const need = (key: string): string => {
     const value = outputs[key];
@@ -112,4 +115,21 @@ export function queueArnOf(config: StackConfig, queueUrl: string): string {
     );
   }
   return `arn:${config.partition}:sqs:${config.region}:${account}:${name}`;
+}
+
+/** Network failures that mean nothing answers at the endpoint (as opposed to an AWS error). */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+]);
+
+/** Whether an SDK call failed because nothing answered at its endpoint. */
+export function isUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && UNREACHABLE.has(code);
 }

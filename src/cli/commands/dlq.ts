@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import { catalog } from '../../catalog/index.js';
 import {
   type DeadLetter,
   type DeadLetterFilter,
@@ -38,27 +39,30 @@ export function registerDlqCommands(program: Command, run: Run): void {
 
   withFilters(dlq.command('list').description('dead letters with their failure reason')).action(
     (opts: FilterOptions) =>
-      run(async (ctx, globals) => {
-        const read = await readDeadLetters(ctx.lovage.config, ctx.sqs, filterOf(opts));
-        noteRead(read);
-        const { letters } = read;
-        print(globals, letters, () =>
-          letters.length === 0
-            ? 'no dead letters'
-            : table(
-                ['queue', 'task id', 'task', 'attempts', 'failed at', 'reason'],
-                letters.map((l) => [
-                  l.queue,
-                  l.taskId,
-                  l.task,
-                  l.attempts,
-                  l.failedAt ?? (l.sentAt ? `sent ${l.sentAt}` : undefined),
-                  clip(describeFailure(l), 160),
-                ]),
-              ),
-        );
-        return EXIT.ok;
-      }),
+      run(
+        () => filterOf(opts),
+        async (ctx, filter, globals) => {
+          const read = await readDeadLetters(ctx.lovage.config, ctx.sqs, filter);
+          noteRead(read);
+          const { letters } = read;
+          print(globals, letters, () =>
+            letters.length === 0
+              ? 'no dead letters'
+              : table(
+                  ['queue', 'task id', 'task', 'attempts', 'failed at', 'reason'],
+                  letters.map((l) => [
+                    l.queue,
+                    l.taskId,
+                    l.task,
+                    l.attempts,
+                    l.failedAt ?? (l.sentAt ? `sent ${l.sentAt}` : undefined),
+                    clip(describeFailure(l), 160),
+                  ]),
+                ),
+          );
+          return EXIT.ok;
+        },
+      ),
   );
 
   dlq
@@ -94,48 +98,53 @@ export function registerDlqCommands(program: Command, run: Run): void {
     .option('--dry-run', 'list what would move, move nothing')
     .option('--rate <perSecond>', 'messages per second at most', '10')
     .action((opts: FilterOptions & { dryRun?: boolean; rate: string }) =>
-      run(async (ctx, globals) => {
-        const rate = Number(opts.rate);
-        if (!(rate > 0)) throw new UsageError(`--rate '${opts.rate}' must be a positive number`);
-        const bar = globals.json ? undefined : progressBar();
-        const { config } = ctx.lovage;
-        // Ctrl-C stops after the letter in hand; the letters not moved are made visible again.
-        const stop = new AbortController();
-        const onSignal = () => {
-          console.error('stopping after the current letter; the rest stay in the DLQ');
-          stop.abort();
-        };
-        process.once('SIGINT', onSignal);
-        let result: RedriveResult;
-        try {
-          result = await redrive(config, ctx.sqs, filterOf(opts), {
-            catalog: ctx.catalog,
-            reopen: (task, { dryRun }) =>
-              reopenTask(ctx.db, config.tableName, task.id, task.attempt, { dryRun }),
-            dryRun: opts.dryRun ?? false,
-            ratePerSecond: rate,
-            signal: stop.signal,
-            onProgress: (done, total, letter) =>
-              bar?.update(done, total, letter.taskId ?? letter.messageId),
-          });
-        } finally {
-          process.off('SIGINT', onSignal);
-          bar?.done();
-        }
-        print(globals, result, () =>
-          [
-            result.dryRun
-              ? `dry run: ${result.wouldMove} of ${result.matched} letter(s) would move`
-              : `moved ${result.moved} of ${result.matched} letter(s)`,
-            ...result.skipped.map((s) => `skipped ${nameOf(s.letter)}: ${s.reason}`),
-            ...result.failed.map((f) => `failed ${nameOf(f.letter)}: ${f.error}`),
-            ...(result.complete
-              ? []
-              : ['not every letter was taken: run the redrive again for the rest']),
-          ].join('\n'),
-        );
-        return result.failed.length > 0 ? EXIT.failed : EXIT.ok;
-      }),
+      run(
+        () => {
+          const rate = Number(opts.rate);
+          if (!(rate > 0)) throw new UsageError(`--rate '${opts.rate}' must be a positive number`);
+          return { filter: filterOf(opts), rate };
+        },
+        async (ctx, { filter, rate }, globals) => {
+          const bar = globals.json ? undefined : progressBar();
+          const { config } = ctx.lovage;
+          // Ctrl-C stops after the letter in hand; the letters not moved are made visible again.
+          const stop = new AbortController();
+          const onSignal = () => {
+            console.error('stopping after the current letter; the rest stay in the DLQ');
+            stop.abort();
+          };
+          process.once('SIGINT', onSignal);
+          let result: RedriveResult;
+          try {
+            result = await redrive(config, ctx.sqs, filter, {
+              catalog: ctx.catalog,
+              reopen: (task, { dryRun }) =>
+                reopenTask(ctx.db, config.tableName, task.id, task.attempt, { dryRun }),
+              dryRun: opts.dryRun ?? false,
+              ratePerSecond: rate,
+              signal: stop.signal,
+              onProgress: (done, total, letter) =>
+                bar?.update(done, total, letter.taskId ?? letter.messageId),
+            });
+          } finally {
+            process.off('SIGINT', onSignal);
+            bar?.done();
+          }
+          print(globals, result, () =>
+            [
+              result.dryRun
+                ? `dry run: ${result.wouldMove} of ${result.matched} letter(s) would move`
+                : `moved ${result.moved} of ${result.matched} letter(s)`,
+              ...result.skipped.map((s) => `skipped ${nameOf(s.letter)}: ${s.reason}`),
+              ...result.failed.map((f) => `failed ${nameOf(f.letter)}: ${f.error}`),
+              ...(result.complete
+                ? []
+                : ['not every letter was taken: run the redrive again for the rest']),
+            ].join('\n'),
+          );
+          return result.failed.length > 0 ? EXIT.failed : EXIT.ok;
+        },
+      ),
     );
 
   dlq
@@ -144,28 +153,36 @@ export function registerDlqCommands(program: Command, run: Run): void {
     .option('--queue <category/tier>', 'only this queue')
     .option('--yes', 'do not ask for confirmation')
     .action((opts: { queue?: string; yes?: boolean }) =>
-      run(async (ctx, globals) => {
-        if (!opts.yes) {
-          if (!process.stdin.isTTY)
+      run(
+        () => {
+          if (opts.queue !== undefined) checkQueue(opts.queue);
+          if (!opts.yes && !process.stdin.isTTY)
             throw new UsageError('refusing to purge without --yes (no terminal to ask)');
-          const rl = createInterface({ input: process.stdin, output: process.stderr });
-          const answer = await rl.question(
-            `Delete every message in ${opts.queue ?? 'all'} dead-letter queue(s)? [y/N] `,
-          );
-          rl.close();
-          if (!/^y(es)?$/i.test(answer.trim())) {
-            console.error('not purged');
-            return EXIT.failed;
+        },
+        async (ctx, _, globals) => {
+          if (!opts.yes) {
+            const rl = createInterface({ input: process.stdin, output: process.stderr });
+            const answer = await rl.question(
+              `Delete every message in ${opts.queue ?? 'all'} dead-letter queue(s)? [y/N] `,
+            );
+            rl.close();
+            if (!/^y(es)?$/i.test(answer.trim())) {
+              console.error('not purged');
+              return EXIT.failed;
+            }
           }
-        }
-        const purged = await purgeDeadLetters(ctx.lovage.config, ctx.sqs, opts.queue);
-        print(globals, { purged }, () => `purged: ${purged.join(', ')}`);
-        return EXIT.ok;
-      }),
+          const purged = await purgeDeadLetters(ctx.lovage.config, ctx.sqs, opts.queue);
+          print(globals, { purged }, () => `purged: ${purged.join(', ')}`);
+          return EXIT.ok;
+        },
+      ),
     );
 }
 
+/** The filter flags, checked against the catalog: a typo is exit 2, not an empty list. */
 function filterOf(opts: FilterOptions): DeadLetterFilter {
+  if (opts.queue !== undefined) checkQueue(opts.queue);
+  if (opts.task !== undefined) catalog.task(opts.task);
   for (const key of ['since', 'until'] as const) {
     const value = opts[key];
     if (value !== undefined && Number.isNaN(Date.parse(value))) {
@@ -202,4 +219,16 @@ function nameOf(letter: DeadLetter): string {
 
 function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** `--queue` must be `<category>/<tier>` of a queue the catalog declares. */
+function checkQueue(queue: string): void {
+  const known = catalog.categories.flatMap((c) =>
+    catalog.tiersOf(c.name).map((tier) => `${c.name}/${tier}`),
+  );
+  if (!known.includes(queue)) {
+    throw new UsageError(
+      `--queue '${queue}' is not a queue of the catalog; it has: ${known.join(', ')}`,
+    );
+  }
 }

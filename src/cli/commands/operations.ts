@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { isLocalEndpoint } from '../../drift/local-endpoint.js';
 import {
   diagnose,
   listSchedules,
@@ -97,15 +96,8 @@ export function registerOperationCommands(program: Command, run: Run): void {
     .description('compare the deployed stack with its template and the catalog')
     .option('--fix', 're-apply what differs (local emulators only; on AWS, deploy instead)')
     .action((opts: { fix?: boolean }) => {
-      // Checked before anything touches AWS, so a wrong endpoint never gets as far as a call.
-      const endpoint = process.env.AWS_ENDPOINT_URL;
-      if (opts.fix && (!endpoint || !isLocalEndpoint(endpoint))) {
-        console.error(
-          `lovage: --fix only runs against a local emulator, but AWS_ENDPOINT_URL is ${endpoint ? `'${endpoint}'` : 'unset'}; on AWS, run cdk deploy`,
-        );
-        process.exitCode = EXIT.usage;
-        return;
-      }
+      // --fix is checked before anything touches AWS, so it never gets as far as a call there.
+      const only = opts.fix ? { localOnly: '--fix' } : {};
       return run(async (ctx, globals) => {
         if (opts.fix) {
           const result = await repair(ctx.lovage.config, ctx.aws, (line) => {
@@ -127,7 +119,7 @@ export function registerOperationCommands(program: Command, run: Run): void {
             : summary;
         });
         return bad.length > 0 ? EXIT.failed : EXIT.ok;
-      });
+      }, only);
     });
 
   program

@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
-import { TIERS, type Tier } from '../../catalog/index.js';
-import type { TaskStatus } from '../../client/index.js';
+import { catalog, TIERS, type Tier } from '../../catalog/index.js';
+import {
+  type ListOptions,
+  type SendOptions,
+  type TaskStatus,
+  validateListOptions,
+  validateSend,
+} from '../../client/index.js';
 import { STATES, type TaskState } from '../../protocol/records.js';
 import { EXIT, type GlobalOptions, type Run, UsageError } from '../context.js';
 import { progressBar, table } from '../format.js';
@@ -25,28 +31,27 @@ export function registerTaskCommands(program: Command, run: Run): void {
     .option('--expires <time>', 'do not run after this ISO time, or this many seconds from now')
     .option('--id <id>', 'task id (sending twice with one id runs the task once)')
     .action((task: string, json: string, opts: SendFlags) =>
-      run(async (ctx, globals) => {
-        const args = parseJson(json, 'payload');
-        const tier = opts.priority === undefined ? undefined : parseTier(opts.priority);
-        const handle = await ctx.lovage.send(task as never, args as never, {
-          ...(tier ? { tier } : {}),
-          ...(opts.countdown !== undefined
-            ? { countdownSeconds: parseWhole(opts.countdown, '--countdown') }
-            : {}),
-          ...(opts.eta !== undefined ? { eta: parseTime(opts.eta, '--eta') } : {}),
-          ...(opts.expires !== undefined ? { expires: parseExpiry(opts.expires) } : {}),
-          ...(opts.id ? { id: opts.id } : {}),
-        });
-        const when = handle.eta ? ` to run at ${handle.eta}` : '';
-        const via =
-          handle.delivery === 'schedule' ? ` (one-time schedule ${handle.scheduleName})` : '';
-        print(
-          globals,
-          handle,
-          () => `${handle.id}\nsent ${handle.task} to ${handle.tier}${when}${via}`,
-        );
-        return EXIT.ok;
-      }),
+      run(
+        () => {
+          catalog.task(task);
+          const args = parseJson(json, 'payload');
+          const options = sendOptions(opts);
+          validateSend(catalog, task, args, options);
+          return { args, options };
+        },
+        async (ctx, { args, options }, globals) => {
+          const handle = await ctx.lovage.send(task as never, args as never, options);
+          const when = handle.eta ? ` to run at ${handle.eta}` : '';
+          const via =
+            handle.delivery === 'schedule' ? ` (one-time schedule ${handle.scheduleName})` : '';
+          print(
+            globals,
+            handle,
+            () => `${handle.id}\nsent ${handle.task} to ${handle.tier}${when}${via}`,
+          );
+          return EXIT.ok;
+        },
+      ),
     );
 
   program
@@ -67,19 +72,22 @@ export function registerTaskCommands(program: Command, run: Run): void {
     .argument('<id>', 'task id')
     .option('--timeout <seconds>', 'give up after this long (exit 1)', '300')
     .action((id: string, opts: { timeout: string }) =>
-      run(async (ctx, globals) => {
-        const bar = globals.json ? undefined : progressBar();
-        const status = await ctx.lovage.wait(id, {
-          timeoutMs: parseWhole(opts.timeout, '--timeout') * 1000,
-          onPoll: (s) => {
-            if (s.progress)
-              bar?.update(s.progress.current, s.progress.total, s.progress.message ?? s.state);
-          },
-        });
-        bar?.done();
-        print(globals, status, () => describeStatus(status));
-        return status.state === 'SUCCESS' ? EXIT.ok : EXIT.failed;
-      }),
+      run(
+        () => parseWhole(opts.timeout, '--timeout') * 1000,
+        async (ctx, timeoutMs, globals) => {
+          const bar = globals.json ? undefined : progressBar();
+          const status = await ctx.lovage.wait(id, {
+            timeoutMs,
+            onPoll: (s) => {
+              if (s.progress)
+                bar?.update(s.progress.current, s.progress.total, s.progress.message ?? s.state);
+            },
+          });
+          bar?.done();
+          print(globals, status, () => describeStatus(status));
+          return status.state === 'SUCCESS' ? EXIT.ok : EXIT.failed;
+        },
+      ),
     );
 
   program
@@ -90,26 +98,33 @@ export function registerTaskCommands(program: Command, run: Run): void {
     .option('--since <time>', 'ISO time or seconds ago (default: 24 hours ago)')
     .option('--limit <n>', 'at most this many', '50')
     .action((opts: { task?: string; state?: string; since?: string; limit: string }) =>
-      run(async (ctx, globals) => {
-        if (opts.state !== undefined && !(STATES as readonly string[]).includes(opts.state)) {
-          throw new UsageError(`--state '${opts.state}' is not one of ${STATES.join(', ')}`);
-        }
-        const tasks = await ctx.lovage.list({
-          ...(opts.task ? { task: opts.task } : {}),
-          ...(opts.state ? { state: opts.state as TaskState } : {}),
-          ...(opts.since ? { since: parseSince(opts.since) } : {}),
-          limit: parseWhole(opts.limit, '--limit'),
-        });
-        print(globals, tasks, () =>
-          tasks.length === 0
-            ? 'no tasks'
-            : table(
-                ['id', 'task', 'state', 'attempt', 'updated'],
-                tasks.map((t) => [t.id, t.task, t.state, t.attempt, t.updatedAt]),
-              ),
-        );
-        return EXIT.ok;
-      }),
+      run(
+        () => {
+          if (opts.state !== undefined && !(STATES as readonly string[]).includes(opts.state)) {
+            throw new UsageError(`--state '${opts.state}' is not one of ${STATES.join(', ')}`);
+          }
+          const options: ListOptions = {
+            ...(opts.task ? { task: opts.task } : {}),
+            ...(opts.state ? { state: opts.state as TaskState } : {}),
+            ...(opts.since ? { since: parseSince(opts.since) } : {}),
+            limit: parseWhole(opts.limit, '--limit'),
+          };
+          validateListOptions(catalog, options);
+          return options;
+        },
+        async (ctx, options, globals) => {
+          const tasks = await ctx.lovage.list(options);
+          print(globals, tasks, () =>
+            tasks.length === 0
+              ? 'no tasks'
+              : table(
+                  ['id', 'task', 'state', 'attempt', 'updated'],
+                  tasks.map((t) => [t.id, t.task, t.state, t.attempt, t.updatedAt]),
+                ),
+          );
+          return EXIT.ok;
+        },
+      ),
     );
 
   program
@@ -130,6 +145,20 @@ export function registerTaskCommands(program: Command, run: Run): void {
         return result.revoked || result.state === 'REVOKED' ? EXIT.ok : EXIT.failed;
       }),
     );
+}
+
+/** `send`'s flags as client options, each checked (exit 2 names the flag). */
+function sendOptions(opts: SendFlags): SendOptions {
+  const tier = opts.priority === undefined ? undefined : parseTier(opts.priority);
+  return {
+    ...(tier ? { tier } : {}),
+    ...(opts.countdown !== undefined
+      ? { countdownSeconds: parseWhole(opts.countdown, '--countdown') }
+      : {}),
+    ...(opts.eta !== undefined ? { eta: parseTime(opts.eta, '--eta') } : {}),
+    ...(opts.expires !== undefined ? { expires: parseExpiry(opts.expires) } : {}),
+    ...(opts.id ? { id: opts.id } : {}),
+  };
 }
 
 function parseTime(value: string, option: string): Date {
