@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { MatchOrderArgs } from '../../src/catalog/index.js';
 import type { TaskContext } from '../../src/runtime/index.js';
 import {
@@ -30,7 +30,9 @@ const statusOf = (quantity: number, remaining: number): OrderStatus =>
  * against the best-priced resting orders of the opposite side, and rests what
  * is left in its own book. Each fill changes both orders and the resting
  * book entry in one transaction, conditional on both remainders, so a re-run
- * or a concurrent match never fills the same quantity twice.
+ * or a concurrent match never fills the same quantity twice; resting is
+ * conditional on the remainder too, so a fill that lands meanwhile is never
+ * undone and a filled order never reappears as open.
  */
 export async function matchOrder(
   store: OrderStore,
@@ -48,7 +50,7 @@ export async function matchOrder(
       if (filled) order = filled;
     }
   }
-  await rest(store, order, now().toISOString());
+  order = await rest(store, order, now().toISOString());
   return {
     orderId: order.orderId,
     status: order.status,
@@ -121,26 +123,69 @@ async function fill(
   };
 }
 
-/** Puts what is left of the order in its book (open orders are reminded about), or closes it. */
-async function rest(store: OrderStore, order: Order, at: string): Promise<void> {
-  if (order.remaining === 0) return;
-  await store.db.send(
-    new PutCommand({
-      TableName: store.tableName,
-      Item: { ...order, pk: bookPk(order.symbol, order.side), sk: bookSk(order) },
-    }),
-  );
-  await store.db.send(
-    new UpdateCommand({
-      TableName: store.tableName,
-      Key: orderKey(order.orderId),
-      UpdateExpression:
-        'SET kind = :open, kindAt = if_not_exists(kindAt, :created), updatedAt = :at',
-      ExpressionAttributeValues: {
-        ':open': ORDER_KINDS.open,
-        ':created': order.createdAt,
-        ':at': at,
-      },
-    }),
-  );
+/**
+ * Puts what is left of the order in its book and marks it open, in one
+ * transaction conditional on the order still having that remainder. When a
+ * fill landed meanwhile (a re-run of this task racing a match against the
+ * order's earlier book entry), the transaction fails, the order is read
+ * again and rested with what is left, or not at all once it is filled.
+ * Resolves with the order as stored.
+ */
+async function rest(store: OrderStore, order: Order, at: string): Promise<Order> {
+  let current = order;
+  for (let round = 0; current.remaining > 0; round++) {
+    try {
+      await store.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: store.tableName,
+                Item: bookEntry(current),
+              },
+            },
+            {
+              Update: {
+                TableName: store.tableName,
+                Key: orderKey(current.orderId),
+                // A reminded order stays reminded: kind is set only the first time.
+                UpdateExpression:
+                  'SET kind = if_not_exists(kind, :open), kindAt = if_not_exists(kindAt, :created), updatedAt = :at',
+                ConditionExpression: 'remaining = :remaining',
+                ExpressionAttributeValues: {
+                  ':open': ORDER_KINDS.open,
+                  ':created': current.createdAt,
+                  ':at': at,
+                  ':remaining': current.remaining,
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return current;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException) || round >= 10) throw error;
+      const stored = await store.get(current.orderId);
+      if (!stored) throw new Error(`order ${current.orderId} disappeared while resting`);
+      current = stored;
+    }
+  }
+  return current;
+}
+
+/**
+ * The book's copy of a resting order: the order without its index and
+ * reminder attributes, so that it never shows up on the byKind index itself.
+ */
+function bookEntry(order: Order): Record<string, unknown> {
+  const {
+    kind: _kind,
+    kindAt: _kindAt,
+    remindedAt: _remindedAt,
+    reminderClaim: _claim,
+    reminderClaimUntil: _until,
+    ...entry
+  } = order as Order & Record<string, unknown>;
+  return { ...entry, pk: bookPk(order.symbol, order.side), sk: bookSk(order) };
 }
