@@ -6,7 +6,14 @@ export {
   readDeadLetters,
   redrive,
 } from './dead-letters.js';
-export { type DoctorClients, diagnose, type Finding, repair } from './doctor.js';
+export {
+  assertLocalClients,
+  type DoctorClients,
+  diagnose,
+  driftClientsFor,
+  type Finding,
+  repair,
+} from './doctor.js';
 export { type QueueStats, queueStats } from './queues.js';
 export { reopenFailedTask } from './reopen.js';
 export {

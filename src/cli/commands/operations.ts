@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
-import { isLocalEndpoint } from '../../drift/local-endpoint.js';
+import { RemoteEndpointError } from '../../drift/client-endpoints.js';
 import {
+  assertLocalClients,
   diagnose,
+  driftClientsFor,
   listSchedules,
   queueStats,
   repair,
   runScheduleNow,
   setScheduleState,
 } from '../../ops/index.js';
-import { EXIT, type Run } from '../context.js';
+import { EXIT, type GlobalOptions, type Run } from '../context.js';
 import { age, table } from '../format.js';
 import { parseWhole, print } from './tasks.js';
 
@@ -96,21 +98,35 @@ export function registerOperationCommands(program: Command, run: Run): void {
     .command('doctor')
     .description('compare the deployed stack with its template and the catalog')
     .option('--fix', 're-apply what differs (local emulators only; on AWS, deploy instead)')
-    .action((opts: { fix?: boolean }) => {
-      // Checked before anything touches AWS, so a wrong endpoint never gets as far as a call.
-      const endpoint = process.env.AWS_ENDPOINT_URL;
-      if (opts.fix && (!endpoint || !isLocalEndpoint(endpoint))) {
-        console.error(
-          `lovage: --fix only runs against a local emulator, but AWS_ENDPOINT_URL is ${endpoint ? `'${endpoint}'` : 'unset'}; on AWS, run cdk deploy`,
-        );
-        process.exitCode = EXIT.usage;
-        return;
+    .action(async (opts: { fix?: boolean }) => {
+      // Before anything touches AWS: ask each SDK client --fix would use where it sends
+      // requests (AWS_ENDPOINT_URL_<SERVICE>, config-file endpoints and
+      // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS included). repair() asks the context's own
+      // clients again and makes them refuse any other endpoint.
+      const globals = program.opts<GlobalOptions>();
+      const region = globals.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+      if (opts.fix && region) {
+        try {
+          await assertLocalClients(driftClientsFor(region), 'lovage doctor --fix');
+        } catch (error) {
+          if (!(error instanceof RemoteEndpointError)) throw error;
+          console.error(`lovage: ${error.message}`);
+          process.exitCode = EXIT.usage;
+          return;
+        }
       }
       return run(async (ctx, globals) => {
         if (opts.fix) {
-          const result = await repair(ctx.lovage.config, ctx.aws, (line) => {
-            if (!globals.json) console.log(line);
-          });
+          let result: Awaited<ReturnType<typeof repair>>;
+          try {
+            result = await repair(ctx.lovage.config, ctx.aws, (line) => {
+              if (!globals.json) console.log(line);
+            });
+          } catch (error) {
+            if (!(error instanceof RemoteEndpointError)) throw error;
+            console.error(`lovage: ${error.message}`);
+            return EXIT.usage;
+          }
           if (globals.json) console.log(JSON.stringify(result, null, 2));
           return result.notFixed > 0 ? EXIT.failed : EXIT.ok;
         }
