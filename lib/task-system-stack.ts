@@ -75,6 +75,8 @@ export class TaskSystemStack extends Stack {
         maxReceiveCount: category.maxReceiveCount,
         removalPolicy,
       });
+      // Senders (client, CLI) schedule delayed tasks into any tier queue; workers only into their own.
+      for (const { queue } of queues.tiers) delays.allowDeliveryTo(queue);
       const worker = new CategoryWorker(this, `${category.name}-worker`, {
         category,
         queues,
