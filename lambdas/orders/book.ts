@@ -24,8 +24,14 @@ export interface Order extends MatchOrderArgs {
   readonly fills: readonly Fill[];
   readonly createdAt: string;
   readonly updatedAt: string;
-  readonly remindedAt?: string;
   readonly lastNotified?: string;
+  /** The order's kind on the byKind index (ORDER_KINDS) and since when (oldest first). */
+  readonly kind?: string;
+  readonly kindAt?: string;
+  readonly remindedAt?: string;
+  /** The reminders run holding the order while it publishes its reminder, and until when (epoch ms). */
+  readonly reminderClaim?: string;
+  readonly reminderClaimUntil?: number;
 }
 
 /**

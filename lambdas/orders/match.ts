@@ -186,6 +186,6 @@ function bookEntry(order: Order): Record<string, unknown> {
     reminderClaim: _claim,
     reminderClaimUntil: _until,
     ...entry
-  } = order as Order & Record<string, unknown>;
+  } = order;
   return { ...entry, pk: bookPk(order.symbol, order.side), sk: bookSk(order) };
 }
