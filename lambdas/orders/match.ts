@@ -30,9 +30,14 @@ const statusOf = (quantity: number, remaining: number): OrderStatus =>
  * against the best-priced resting orders of the opposite side, and rests what
  * is left in its own book. Each fill changes both orders and the resting
  * book entry in one transaction, conditional on both remainders, so a re-run
- * or a concurrent match never fills the same quantity twice; resting is
- * conditional on the remainder too, so a fill that lands meanwhile is never
- * undone and a filled order never reappears as open.
+ * or a concurrent match never fills the same quantity twice.
+ *
+ * An order matches as the incoming side only until it rests (until it has a
+ * `kind`): a fill as incoming is conditional on that, and a re-run of an
+ * order that already rests or closed changes nothing. Otherwise a duplicate
+ * run could fill an order that sits in the book without touching its book
+ * entry. Resting is conditional on the remainder too, so a fill that lands
+ * meanwhile is never undone and a filled order never reappears as open.
  */
 export async function matchOrder(
   store: OrderStore,
@@ -41,16 +46,18 @@ export async function matchOrder(
   now = () => new Date(),
 ): Promise<MatchResult> {
   let order = await store.create(args, now());
-  for (let round = 0; order.remaining > 0 && round < 20 && !ctx.signal.aborted; round++) {
+  const incoming = (o: Order) => o.remaining > 0 && o.kind === undefined;
+  for (let round = 0; incoming(order) && round < 20 && !ctx.signal.aborted; round++) {
     const candidates = (await store.opposite(order)).filter((r) => crosses(order, r.price));
     if (candidates.length === 0) break;
     for (const resting of candidates) {
-      if (order.remaining === 0) break;
+      if (!incoming(order)) break;
       const filled = await fill(store, order, resting, now().toISOString());
-      if (filled) order = filled;
+      // Refused: the resting order or this one changed (a duplicate run filled or rested it).
+      order = filled ?? (await store.get(order.orderId)) ?? order;
     }
   }
-  order = await rest(store, order, now().toISOString());
+  if (incoming(order)) order = await rest(store, order, now().toISOString());
   return {
     orderId: order.orderId,
     status: order.status,
@@ -60,7 +67,7 @@ export async function matchOrder(
   };
 }
 
-/** One fill; undefined when the resting order changed under us (the next round re-reads the book). */
+/** One fill; undefined when either order changed under us (the caller re-reads). */
 async function fill(
   store: OrderStore,
   order: Order,
@@ -74,12 +81,15 @@ async function fill(
   const orderLeft = order.remaining - quantity;
   const toOrder: Fill = { against: resting.orderId, quantity, price: resting.price, at };
   const toResting: Fill = { against: order.orderId, quantity, price: resting.price, at };
-  const update = (o: Order, left: number, f: Fill) => ({
+  const update = (o: Order, left: number, f: Fill, isIncoming: boolean) => ({
     Update: {
       TableName: store.tableName,
       Key: orderKey(o.orderId),
       UpdateExpression: `SET remaining = :left, #status = :status, fills = list_append(fills, :fill), updatedAt = :at${left === 0 ? ', kind = :closed, kindAt = :at' : ''}`,
-      ConditionExpression: 'remaining = :before',
+      // The incoming order must not rest yet: once in the book, only fills against its entry.
+      ConditionExpression: isIncoming
+        ? 'remaining = :before AND attribute_not_exists(kind)'
+        : 'remaining = :before',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ':left': left,
@@ -96,8 +106,8 @@ async function fill(
     await store.db.send(
       new TransactWriteCommand({
         TransactItems: [
-          update(order, orderLeft, toOrder),
-          update(resting, restingLeft, toResting),
+          update(order, orderLeft, toOrder, true),
+          update(resting, restingLeft, toResting, false),
           restingLeft === 0
             ? { Delete: { TableName: store.tableName, Key: bookKey } }
             : {
