@@ -1,16 +1,21 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { alertEmailFrom } from '../lib/config.js';
+import { alertEmailFrom, monitoringAllowNetworksFrom, stageConfig } from '../lib/config.js';
 import { TaskSystemStack } from '../lib/task-system-stack.js';
 import { catalog } from '../src/catalog/index.js';
 import { DEFAULT_STACK_NAME } from '../src/protocol/outputs.js';
 
 const app = new App();
 
+const stage = stageConfig(app.node.tryGetContext('stage') ?? 'dev').stage;
 new TaskSystemStack(app, process.env.LOVAGE_STACK_NAME ?? DEFAULT_STACK_NAME, {
   catalog,
-  stage: app.node.tryGetContext('stage') ?? 'dev',
+  stage,
   alertEmail: alertEmailFrom(app.node.tryGetContext('alertEmail')),
+  monitoringAllowNetworks: monitoringAllowNetworksFrom(
+    app.node.tryGetContext('monitoringAllowNetworks'),
+    stage,
+  ),
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 // Every synth is checked against the AWS Solutions rules; a finding that is

@@ -45,7 +45,7 @@ export function acknowledgeBucketPrefix(
   );
 }
 
-/** ses:SendEmail is authorised against the sender identity, which is task input. */
+/** ses:SendEmail is authorised against the sender identity, which is task input (attach to that statement's own policy). */
 export function acknowledgeSesIdentities(scope: IConstruct): void {
   acknowledge(
     scope,
@@ -54,12 +54,16 @@ export function acknowledgeSesIdentities(scope: IConstruct): void {
   );
 }
 
-/** ses:GetAccount has no resource-level permissions. */
+/**
+ * ses:GetAccount has no resource-level permissions. Attach this to the
+ * policy that holds that one statement, never to a role or a worker: on a
+ * wider scope it would excuse every later grant on "*".
+ */
 export function acknowledgeSesAccount(scope: IConstruct): void {
   acknowledge(
     scope,
     'AwsSolutions-IAM5[Resource::*]',
-    'ses:GetAccount (the quota check) has no resource-level permissions; it is the only action granted on "*".',
+    'ses:GetAccount (the quota check) has no resource-level permissions; this policy holds that one statement and nothing else.',
   );
 }
 

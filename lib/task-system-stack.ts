@@ -1,12 +1,17 @@
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { Catalog } from '../src/catalog/index.js';
 import { STACK_OUTPUTS } from '../src/protocol/outputs.js';
 import { WORKLOAD_ENV } from '../src/protocol/workload.js';
 import { CATEGORY_PERMISSIONS } from './category-permissions.js';
-import { type StageConfig, stageConfig } from './config.js';
+import {
+  DestroyedTablesWarning,
+  monitoringAllowNetworksFrom,
+  type StageConfig,
+  stageConfig,
+} from './config.js';
 import { Beat } from './constructs/beat.js';
 import { CategoryWorker } from './constructs/category-worker.js';
 import { Delays } from './constructs/delays.js';
@@ -37,6 +42,13 @@ export interface TaskSystemStackProps extends StackProps {
   readonly stage?: 'dev' | 'prod';
   /** @default - no e-mail subscription on the alert topic */
   readonly alertEmail?: string;
+  /**
+   * Networks (CIDR) that `monitoring` may fetch although they are private,
+   * unique-local or (outside prod) loopback, e.g. `['10.1.0.0/16']` for
+   * internal services. Link-local (metadata services) is never allowed.
+   * @default - none: every non-public address is refused
+   */
+  readonly monitoringAllowNetworks?: readonly string[];
 }
 
 /**
@@ -53,11 +65,18 @@ export class TaskSystemStack extends Stack {
     const { catalog } = props;
     this.config = stageConfig(props.stage ?? 'dev');
     const { removalPolicy } = this.config;
+    const allowNetworks = monitoringAllowNetworksFrom(
+      props.monitoringAllowNetworks,
+      this.config.stage,
+    );
 
     const store = new TaskStore(this, 'Store', { removalPolicy });
     const delays = new Delays(this, 'Delays', { removalPolicy });
     const events = new TaskEvents(this, 'Events');
-    const data = new WorkloadData(this, 'Data', { removalPolicy });
+    const data = new WorkloadData(this, 'Data', {
+      removalPolicy,
+      deletionProtection: this.config.deletionProtection,
+    });
     const workloadEnv = {
       [WORKLOAD_ENV.dataBucket]: data.bucket.bucketName,
       [WORKLOAD_ENV.dataTable]: data.dataTable.tableName,
@@ -75,6 +94,8 @@ export class TaskSystemStack extends Stack {
         maxReceiveCount: category.maxReceiveCount,
         removalPolicy,
       });
+      // Senders (client, CLI) schedule delayed tasks into any tier queue; workers only into their own.
+      for (const { queue } of queues.tiers) delays.allowDeliveryTo(queue);
       const worker = new CategoryWorker(this, `${category.name}-worker`, {
         category,
         queues,
@@ -95,6 +116,17 @@ export class TaskSystemStack extends Stack {
         .map((t) => t.name);
       return { name: category.name, queues, worker, tasks };
     });
+    const monitoring = categories.find((c) => c.name === 'monitoring');
+    if (monitoring && allowNetworks.length > 0) {
+      monitoring.worker.function.addEnvironment(
+        WORKLOAD_ENV.monitoringAllowNetworks,
+        allowNetworks.join(','),
+      );
+      Annotations.of(monitoring.worker).addWarningV2(
+        'lovage:monitoring-allow-networks',
+        `monitoring may fetch ${allowNetworks.join(', ')} (monitoringAllowNetworks); every other loopback, link-local, private and unique-local address is refused`,
+      );
+    }
     const queueFor = (category: string, tier: Parameters<TierQueues['tier']>[0]) => {
       const found = categories.find((c) => c.name === category);
       if (!found) throw new Error(`no queues for category '${category}'`);
@@ -162,6 +194,7 @@ export class TaskSystemStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.ledgerTableName, { value: data.ledgerTable.tableName });
     new CfnOutput(this, STACK_OUTPUTS.stage, { value: this.config.stage });
 
+    Aspects.of(this).add(new DestroyedTablesWarning());
     acknowledgeRuntimePin(this);
     acknowledgeEventDeadLetterQueue(beat.deadLetterQueue);
     acknowledgeEventDeadLetterQueue(triggers.deadLetterQueue);

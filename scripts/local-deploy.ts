@@ -61,6 +61,13 @@ export const DEPLOY_RECORD = join(LOVAGE_DIR, 'deployed.json');
 
 const log = logger('local-deploy');
 const CDKLOCAL = join(PROJECT_ROOT, 'node_modules', '.bin', 'cdklocal');
+/**
+ * Stack settings of every local synth. The emulator runs functions on this machine, and the
+ * monitoring integration test serves its health URLs on 127.0.0.2, which a local stack
+ * allow-lists explicitly (synth prints a warning saying so); 127.0.0.1, ::1 and every other
+ * loopback, link-local or private address stay refused, as on any stack.
+ */
+export const LOCAL_SYNTH_CONTEXT = ['-c', 'monitoringAllowNetworks=127.0.0.2/32'];
 /** Stack states in which the stack is usable as it is. */
 const STABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE']);
 
@@ -134,7 +141,7 @@ async function deployIfChanged(
   }
 
   let step = Date.now();
-  await cdk(['synth', '--quiet'], env, 'synth');
+  await cdk(['synth', '--quiet', ...LOCAL_SYNTH_CONTEXT], env, 'synth');
   timings.push(`synth ${elapsed(step)}`);
   const artifact = readArtifact(name);
   if (!artifact) throw new LocalDeployError(`cdk synth produced no stack named ${name}`);

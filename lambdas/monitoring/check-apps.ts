@@ -1,8 +1,22 @@
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CheckAppsArgs } from '../../src/catalog/index.js';
+import { type AddressPolicy, ForbiddenAddressError } from '../../src/protocol/addresses.js';
 import type { TaskContext } from '../../src/runtime/index.js';
 import { expiresInDays } from '../shared/env.js';
 import { type App, type AppRegistry, appKey, checkKey } from './apps.js';
+import { GetTimeoutError, guardedGet } from './guarded-get.js';
+
+/** One GET of a health URL: its status, or an error (refused address, timeout, connection). */
+export type HealthGet = (
+  url: URL,
+  options: { readonly timeoutMs: number; readonly signal: AbortSignal },
+) => Promise<{ status: number }>;
+
+/** The real GET: every address checked against `policy` after resolution, then pinned. */
+export const guardedHealthGet =
+  (policy: AddressPolicy): HealthGet =>
+  (url, options) =>
+    guardedGet(url, { ...options, policy });
 
 /** The outcome of one HTTP health check. */
 export interface CheckResult {
@@ -11,6 +25,8 @@ export interface CheckResult {
   readonly httpStatus?: number;
   readonly latencyMs: number;
   readonly error?: string;
+  /** True when the URL resolved to an address tasks may not fetch (nothing was sent). */
+  readonly refused?: boolean;
 }
 
 export interface CheckAppsResult {
@@ -21,25 +37,19 @@ export interface CheckAppsResult {
 }
 
 /**
- * One HTTP GET of the app's URL: up when it answers with `expectStatus`
- * within `timeoutMs`; a timeout, a refused connection or another status is down.
+ * One HTTP GET of the app's URL (redirects not followed): up when it answers
+ * with `expectStatus` within `timeoutMs`; a timeout, a refused connection,
+ * another status or an address tasks may not fetch is down.
  */
 export async function probe(
   app: Pick<App, 'name' | 'url' | 'expectStatus' | 'timeoutMs'>,
   signal: AbortSignal,
-  fetchFn: typeof fetch = fetch,
+  get: HealthGet,
 ): Promise<CheckResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    const response = await fetchFn(app.url, {
-      method: 'GET',
-      redirect: 'manual',
-      signal: AbortSignal.any([signal, AbortSignal.timeout(app.timeoutMs)]),
-      headers: { 'user-agent': 'lovage-monitoring/1' },
-    });
-    // Drain the body so the connection is released; its content does not matter.
-    await response.arrayBuffer().catch(() => undefined);
+    const response = await get(new URL(app.url), { timeoutMs: app.timeoutMs, signal });
     const up = response.status === app.expectStatus;
     return {
       app: app.name,
@@ -49,12 +59,16 @@ export async function probe(
       ...(up ? {} : { error: `expected HTTP ${app.expectStatus}, got ${response.status}` }),
     };
   } catch (error) {
-    const timedOut = (error as Error).name === 'TimeoutError';
+    const refused = error instanceof ForbiddenAddressError;
     return {
       app: app.name,
       status: 'down',
       latencyMs: elapsed(),
-      error: timedOut ? `no answer within ${app.timeoutMs} ms` : (error as Error).message,
+      error:
+        error instanceof GetTimeoutError
+          ? `no answer within ${app.timeoutMs} ms`
+          : (error as Error).message,
+      ...(refused ? { refused } : {}),
     };
   }
 }
@@ -68,15 +82,21 @@ export async function probe(
 export async function checkApps(
   registry: AppRegistry,
   args: CheckAppsArgs,
-  ctx: Pick<TaskContext, 'signal'>,
-  fetchFn: typeof fetch = fetch,
+  ctx: Pick<TaskContext, 'signal' | 'logger'>,
+  get: HealthGet,
 ): Promise<CheckAppsResult> {
   const apps = args.apps
     ? (await Promise.all(args.apps.map((name) => registry.get(name)))).filter((a): a is App => !!a)
     : await registry.all();
   const results = await Promise.all(
     apps.map(async (app) => {
-      const result = await probe(app, ctx.signal, fetchFn);
+      const result = await probe(app, ctx.signal, get);
+      if (result.refused) {
+        ctx.logger.warn('health URL refused: it resolves to an address tasks may not fetch', {
+          app: app.name,
+          error: result.error,
+        });
+      }
       await record(registry, result, args.historyDays);
       return result;
     }),

@@ -5,6 +5,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { MatchOrderArgs } from '../../src/catalog/index.js';
+import { DATA_KINDS } from '../../src/protocol/workload.js';
 
 export type Side = MatchOrderArgs['side'];
 export type OrderStatus = 'OPEN' | 'PARTIAL' | 'FILLED';
@@ -23,12 +24,25 @@ export interface Order extends MatchOrderArgs {
   readonly fills: readonly Fill[];
   readonly createdAt: string;
   readonly updatedAt: string;
-  readonly remindedAt?: string;
   readonly lastNotified?: string;
+  /** The order's kind on the byKind index (ORDER_KINDS) and since when (oldest first). */
+  readonly kind?: string;
+  readonly kindAt?: string;
+  readonly remindedAt?: string;
+  /** The reminders run holding the order while it publishes its reminder, and until when (epoch ms). */
+  readonly reminderClaim?: string;
+  readonly reminderClaimUntil?: number;
 }
 
-/** Kinds on the byKind index: open orders (reminders) and closed ones (archiving). */
-export const ORDER_KINDS = { open: 'OPEN_ORDER', closed: 'CLOSED_ORDER' } as const;
+/**
+ * Kinds on the byKind index: open orders waiting for a reminder, open orders
+ * already reminded, and filled ones (archiving).
+ */
+export const ORDER_KINDS = {
+  open: DATA_KINDS.openOrder,
+  reminded: DATA_KINDS.remindedOrder,
+  closed: DATA_KINDS.closedOrder,
+} as const;
 
 const PRICE_DIGITS = 10;
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });

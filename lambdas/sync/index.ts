@@ -30,5 +30,12 @@ export const handler = createWorker(catalog, 'sync', {
     ),
   'sync.cleanup': (args, ctx) => cleanup(s3, bucket(), args, ctx),
   'sync.archive': (args, ctx) =>
-    archiveOrders(db, s3, requireEnv(WORKLOAD_ENV.dataTable), bucket(), args, ctx),
+    archiveOrders(
+      db,
+      s3,
+      { data: requireEnv(WORKLOAD_ENV.dataTable), tasks: requireEnv(WORKER_ENV.table) },
+      bucket(),
+      args,
+      ctx,
+    ),
 });

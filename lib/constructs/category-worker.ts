@@ -126,7 +126,7 @@ export class CategoryWorker extends Construct implements iam.IGrantable {
         ),
         [WORKER_ENV.eventBus]: events.bus.eventBusName,
         [WORKER_ENV.delayScheduleGroup]: delays.group.scheduleGroupName,
-        [WORKER_ENV.delayRoleArn]: delays.deliveryRole.roleArn,
+        [WORKER_ENV.delayRoleArn]: delays.categoryDeliveryRole(category.name).roleArn,
         POWERTOOLS_SERVICE_NAME: `lovage-${category.name}`,
         POWERTOOLS_METRICS_NAMESPACE: 'Lovage',
         NODE_OPTIONS: '--enable-source-maps',
@@ -155,10 +155,10 @@ export class CategoryWorker extends Construct implements iam.IGrantable {
       // and re-sends retries (and beat fan-outs) to the tier queues of its own category.
       deadLetterQueue.grantSendMessages(this.function);
       queue.grantSendMessages(this.function);
-      delays.allowDeliveryTo(queue);
+      delays.allowCategoryDeliveryTo(category.name, queue);
     }
     store.grantWriteRecords(this.function);
-    delays.grantScheduleDelays(this.function);
+    delays.grantScheduleDelays(this.function, category.name);
     events.grantPublish(this.function);
   }
 

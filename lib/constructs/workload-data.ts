@@ -8,6 +8,12 @@ import { DATA_KEYS, LEDGER_KEYS } from '../../src/protocol/workload.js';
 export interface WorkloadDataProps {
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Deletion protection on the domain and ledger tables (orders and money):
+   * neither can be deleted until it is switched off.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
 }
 
 /**
@@ -52,6 +58,7 @@ export class WorkloadData extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy,
+      deletionProtection: props.deletionProtection ?? true,
     };
     this.dataTable = new dynamodb.Table(this, 'DataTable', {
       ...tableDefaults,
@@ -94,11 +101,20 @@ export class WorkloadData extends Construct {
 
   /**
    * Lets `grantee` read and write items of the domain table whose partition
-   * key starts with one of `prefixes` (dynamodb:LeadingKeys): GetItem, BatchGetItem,
-   * PutItem, UpdateItem, DeleteItem, Query, BatchWriteItem,
-   * ConditionCheckItem; and Query on the byKind index.
+   * key starts with one of `prefixes` (dynamodb:LeadingKeys): GetItem,
+   * BatchGetItem, PutItem, UpdateItem, DeleteItem, Query, BatchWriteItem,
+   * ConditionCheckItem. With `byKind`, also Query on the byKind index under
+   * the same condition: index keys (`kind`) start with their owner's prefix
+   * (DATA_KINDS), so the category reads only its own kinds there too.
    */
-  grantItems(grantee: iam.IGrantable, prefixes: readonly string[]): void {
+  grantItems(
+    grantee: iam.IGrantable,
+    prefixes: readonly string[],
+    options: { byKind?: boolean } = {},
+  ): void {
+    const leadingKeys = {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((p) => `${p}*`) },
+    };
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: [
@@ -112,15 +128,15 @@ export class WorkloadData extends Construct {
           'dynamodb:ConditionCheckItem',
         ],
         resources: [this.dataTable.tableArn],
-        conditions: {
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((p) => `${p}*`) },
-        },
+        conditions: leadingKeys,
       }),
     );
+    if (!options.byKind) return;
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:Query'],
         resources: [`${this.dataTable.tableArn}/index/${DATA_KEYS.byKind.name}`],
+        conditions: leadingKeys,
       }),
     );
   }

@@ -1,6 +1,7 @@
 /**
- * Reconcile checks for `AWS::Lambda::EventSourceMapping`, matched to the live mapping by
- * function and event source ARN (emulators do not always report the template's physical id).
+ * Reconcile checks for `AWS::Lambda::Function` (it exists) and
+ * `AWS::Lambda::EventSourceMapping`, the latter matched to the live mapping by function and
+ * event source ARN (emulators do not always report the template's physical id).
  */
 import type { EventSourceMappingConfiguration, FunctionResponseType } from '@aws-sdk/client-lambda';
 import type { CfnResource } from './template.js';
@@ -11,7 +12,28 @@ import {
   isRecord,
   type LiveStack,
   type MappingSettings,
+  missingResource,
 } from './types.js';
+
+/** A function the stack declares must exist: missing from the stack or from Lambda is drift. */
+export function checkFunction(logicalId: string, resource: CfnResource, live: LiveStack): Check[] {
+  const name = live.physicalIds[logicalId];
+  if (name === undefined) return [missingResource(logicalId, resource, 'not in the stack')];
+  if (live.functions?.[logicalId] === false) {
+    return [missingResource(logicalId, resource, `function ${name} does not exist`)];
+  }
+  if (live.functions?.[logicalId] === undefined) return [];
+  return [
+    {
+      logicalId,
+      type: resource.Type,
+      property: 'Resource',
+      status: 'ok',
+      expected: 'in the live stack',
+      actual: name,
+    },
+  ];
+}
 
 export function checkEventSourceMapping(
   logicalId: string,
@@ -23,8 +45,22 @@ export function checkEventSourceMapping(
   const fn = resolveValue(props.FunctionName, live);
   const source = resolveValue(props.EventSourceArn, live);
   if (!fn.ok || !source.ok) {
-    const reason = !fn.ok ? fn.reason : !source.ok ? source.reason : '';
-    return [{ ...base, property: 'EventSourceMapping', status: 'unresolved', reason }];
+    const failed = !fn.ok ? fn : (source as Extract<typeof source, { ok: false }>);
+    // The mapping's function or queue is not in the live stack: then neither is the mapping.
+    if (failed.missing) {
+      return [
+        {
+          ...base,
+          property: 'EventSourceMapping',
+          status: 'drift',
+          expected: 'in the live stack',
+          actual: `missing (${failed.missing} is not in the stack)`,
+        },
+      ];
+    }
+    return [
+      { ...base, property: 'EventSourceMapping', status: 'unresolved', reason: failed.reason },
+    ];
   }
   const name = functionName(String(fn.value));
   const eventSourceArn = String(source.value);

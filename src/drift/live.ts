@@ -20,6 +20,7 @@ import {
 import {
   CreateEventSourceMappingCommand,
   type EventSourceMappingConfiguration,
+  GetFunctionConfigurationCommand,
   type LambdaClient,
   paginateListEventSourceMappings,
   UpdateEventSourceMappingCommand,
@@ -103,6 +104,21 @@ export async function readLiveStack(
     }),
   );
 
+  const functions: Record<string, boolean> = {};
+  await Promise.all(
+    ofType('AWS::Lambda::Function').map(async (id) => {
+      functions[id] = await aws.lambda
+        .send(new GetFunctionConfigurationCommand({ FunctionName: physicalIds[id] }))
+        .then(
+          () => true,
+          (error: Error) => {
+            if (error.name === 'ResourceNotFoundException') return false;
+            throw error;
+          },
+        );
+    }),
+  );
+
   const eventSourceMappings: Record<string, EventSourceMappingConfiguration[]> = {};
   for (const functionName of eventSourceFunctionNames(template, ctx)) {
     const mappings: EventSourceMappingConfiguration[] = [];
@@ -140,7 +156,7 @@ export async function readLiveStack(
       };
     }),
   );
-  return { ...ctx, tables, eventSourceMappings, schedules };
+  return { ...ctx, tables, functions, eventSourceMappings, schedules };
 }
 
 async function readTable(tableName: string, ddb: DynamoDBClient): Promise<LiveTable> {

@@ -6,7 +6,7 @@
  */
 
 import { checkTable, TABLE_TYPES } from './dynamodb.js';
-import { checkEventSourceMapping, functionName } from './lambda.js';
+import { checkEventSourceMapping, checkFunction, functionName } from './lambda.js';
 import { checkSchedule } from './scheduler.js';
 import { checkQueue } from './sqs.js';
 import { type CfnTemplate, type ResolveContext, resolveValue } from './template.js';
@@ -22,8 +22,8 @@ export type {
 } from './types.js';
 
 /**
- * Compares every checked property of the template's queues, tables and event source
- * mappings with the live stack.
+ * Compares every checked property of the template's queues, tables, functions, event source
+ * mappings and schedules with the live stack.
  *
  * @example
  * const fixes = planReconcile(template, live).filter((check) => check.status === 'drift');
@@ -33,6 +33,9 @@ export function planReconcile(template: CfnTemplate, live: LiveStack): Check[] {
   for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
     if (resource.Type === 'AWS::SQS::Queue') checks.push(...checkQueue(logicalId, resource, live));
     if (TABLE_TYPES.has(resource.Type)) checks.push(...checkTable(logicalId, resource, live));
+    if (resource.Type === 'AWS::Lambda::Function') {
+      checks.push(...checkFunction(logicalId, resource, live));
+    }
     if (resource.Type === 'AWS::Lambda::EventSourceMapping') {
       checks.push(...checkEventSourceMapping(logicalId, resource, live));
     }

@@ -38,7 +38,14 @@ export async function repairDrift(
   const errors = new Map<Check, string>();
   for (const check of drifted) {
     if (!check.fix) {
-      errors.set(check, 'no API call fixes this; redeploy with npm run local:deploy -- --force');
+      // A resource deleted behind CloudFormation's back is not recreated by an update that
+      // changes nothing: the stack has to be created again.
+      errors.set(
+        check,
+        check.actual?.startsWith('missing') || check.property === 'Resource'
+          ? 'no API call fixes this; create the stack again (npm run local:down, then npm run local:deploy)'
+          : 'no API call fixes this; redeploy with npm run local:deploy -- --force',
+      );
       continue;
     }
     try {

@@ -54,7 +54,12 @@ export interface ResolveContext {
 
 export type Resolved =
   | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      /** Set when the value names a resource the live stack does not have: that logical id. */
+      readonly missing?: string;
+    };
 
 /**
  * Finds a stack in the cloud assembly by its id or its stack name.
@@ -149,14 +154,14 @@ function resolveRef(id: string, ctx: ResolveContext): Resolved {
   };
   const value = pseudo[id] ?? ctx.physicalIds[id];
   return value === undefined
-    ? { ok: false, reason: `${id} has no physical id in the live stack` }
+    ? { ok: false, reason: `${id} has no physical id in the live stack`, missing: id }
     : { ok: true, value };
 }
 
 function resolveGetAtt(id: string, attribute: string, ctx: ResolveContext): Resolved {
   const physical = ctx.physicalIds[id];
   if (physical === undefined)
-    return { ok: false, reason: `${id} has no physical id in the live stack` };
+    return { ok: false, reason: `${id} has no physical id in the live stack`, missing: id };
   const { partition, region, accountId } = ctx;
   const arnPrefix = (service: string) => `arn:${partition}:${service}:${region}:${accountId}`;
   const type = ctx.types[id];

@@ -30,6 +30,11 @@ export interface LiveStack extends ResolveContext {
   readonly schedules?: Readonly<Record<string, LiveSchedule>>;
   /** Tables by logical id. */
   readonly tables: Readonly<Record<string, LiveTable>>;
+  /**
+   * Lambda functions by logical id: whether the function the stack lists exists
+   * (GetFunctionConfiguration); absent when not read.
+   */
+  readonly functions?: Readonly<Record<string, boolean>>;
   /** Event source mappings by function name (ListEventSourceMappings). */
   readonly eventSourceMappings: Readonly<
     Record<string, readonly EventSourceMappingConfiguration[]>
@@ -112,14 +117,18 @@ export interface Check {
  * A check for a resource the template has but the live stack does not: drift that no API call
  * here can fix (redeploy with `npm run local:deploy -- --force`).
  */
-export function missingResource(logicalId: string, resource: CfnResource): Check {
+export function missingResource(
+  logicalId: string,
+  resource: CfnResource,
+  actual = 'missing',
+): Check {
   return {
     logicalId,
     type: resource.Type,
     property: 'Resource',
     status: 'drift',
     expected: 'in the live stack',
-    actual: 'missing',
+    actual,
   };
 }
 

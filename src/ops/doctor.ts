@@ -1,8 +1,21 @@
-import { type CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  GetTemplateCommand,
+  ListStacksCommand,
+} from '@aws-sdk/client-cloudformation';
 import { type CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Catalog } from '../catalog/index.js';
 import type { StackConfig } from '../client/index.js';
+import {
+  type EndpointProbe,
+  RemoteEndpointError,
+  refuseRemoteRequests,
+  remoteEndpoints,
+} from '../drift/client-endpoints.js';
 import { type DriftClients, readLiveStack } from '../drift/live.js';
 import { describeDrift, planReconcile } from '../drift/plan.js';
 import { type ReconcileResult, repairDrift } from '../drift/repair.js';
@@ -25,8 +38,10 @@ export interface DoctorClients extends DriftClients {
 
 /**
  * Compares the deployed stack with what its deployed template and the catalog declare:
- * queue attributes and redrive policies, table TTL / PITR / SSE, event-source mappings
- * (ReportBatchItemFailures, concurrency), alarms, tier queues and beat schedules.
+ * queue attributes and redrive policies, table TTL / PITR / SSE, functions and event-source
+ * mappings (present, ReportBatchItemFailures, concurrency), alarms, tier queues and beat
+ * schedules. A declared resource that is missing, from the stack or from its service, is a
+ * mismatch.
  *
  * @example
  * const findings = await diagnose(catalog, config, clients);
@@ -57,7 +72,12 @@ export async function diagnose(
 
 /**
  * Re-applies what differs from the deployed template (emulators only: on AWS, deploy).
+ * Before anything is changed, every client it uses must resolve to a local emulator, as the
+ * SDK resolves it (`AWS_ENDPOINT_URL_<SERVICE>`, config-file endpoints,
+ * `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` included); then each client refuses any request
+ * that would leave for another endpoint.
  *
+ * @throws RemoteEndpointError naming each service and the endpoint it resolved to
  * @example
  * await repair(config, clients, console.log);
  */
@@ -66,7 +86,48 @@ export async function repair(
   aws: DriftClients,
   log: (line: string) => void,
 ): Promise<ReconcileResult> {
+  await assertLocalClients(aws, 'lovage doctor --fix');
   return repairDrift(await deployedTemplate(config.stackName, aws.cfn), config.stackName, aws, log);
+}
+
+/**
+ * The clients repair uses, built as the CLI builds them (region only, everything else from
+ * the environment and the shared config), so that `lovage doctor --fix` can check where
+ * they resolve before its context makes its first call.
+ */
+export function driftClientsFor(region: string): DriftClients {
+  return {
+    cfn: new CloudFormationClient({ region }),
+    sqs: new SQSClient({ region, useQueueUrlAsEndpoint: false }),
+    ddb: new DynamoDBClient({ region }),
+    lambda: new LambdaClient({ region }),
+    scheduler: new SchedulerClient({ region }),
+  };
+}
+
+/**
+ * Throws unless every one of `aws` resolves to a local emulator, then makes each refuse
+ * requests to anywhere else.
+ *
+ * @throws RemoteEndpointError naming each service and the endpoint it resolved to
+ */
+export async function assertLocalClients(aws: DriftClients, action: string): Promise<void> {
+  const probes: EndpointProbe[] = [
+    { service: 'cloudformation', client: aws.cfn, command: new ListStacksCommand({}) },
+    { service: 'sqs', client: aws.sqs, command: new ListQueuesCommand({}) },
+    { service: 'dynamodb', client: aws.ddb, command: new ListTablesCommand({}) },
+    { service: 'lambda', client: aws.lambda, command: new ListFunctionsCommand({}) },
+    { service: 'scheduler', client: aws.scheduler, command: new ListSchedulesCommand({}) },
+  ];
+  const remote = await remoteEndpoints(probes);
+  if (remote.length > 0) {
+    throw new RemoteEndpointError(
+      `${action} only runs against a local emulator, but ${remote
+        .map((r) => `${r.service} resolves to ${r.endpoint}`)
+        .join(', ')}; on AWS, run cdk deploy`,
+    );
+  }
+  for (const probe of probes) refuseRemoteRequests(probe.client, action);
 }
 
 async function deployedTemplate(

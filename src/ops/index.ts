@@ -8,7 +8,14 @@ export {
   REDRIVE_POLICY_REASON,
   readDeadLetters,
 } from './dead-letters.js';
-export { type DoctorClients, diagnose, type Finding, repair } from './doctor.js';
+export {
+  assertLocalClients,
+  type DoctorClients,
+  diagnose,
+  driftClientsFor,
+  type Finding,
+  repair,
+} from './doctor.js';
 export { LetterHold, type ReleaseFailure } from './letter-hold.js';
 export { type QueueStats, queueStats } from './queues.js';
 export {

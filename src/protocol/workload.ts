@@ -11,12 +11,19 @@ export const WORKLOAD_ENV = {
   dataTable: 'LOVAGE_DATA_TABLE',
   /** Payments ledger table. */
   ledgerTable: 'LOVAGE_LEDGER_TABLE',
+  /**
+   * Comma-separated networks (CIDR) that `monitoring` may fetch although they
+   * are loopback, private or unique-local; unset means none. Set from the
+   * stack setting `monitoringAllowNetworks`, checked at synth.
+   */
+  monitoringAllowNetworks: 'LOVAGE_MONITORING_ALLOW_NETWORKS',
 } as const;
 
 /**
  * Single-table layout of the domain table. The partition key of every item
- * starts with its owner's prefix, so IAM can limit a category to its own
- * items (`dynamodb:LeadingKeys`).
+ * starts with its owner's prefix, and so does its `kind` (the partition key
+ * of the byKind index), so one IAM condition (`dynamodb:LeadingKeys`) limits
+ * a category to its own items in the table and in the index alike.
  */
 export const DATA_KEYS = {
   partitionKey: 'pk',
@@ -26,9 +33,26 @@ export const DATA_KEYS = {
   byKind: { name: 'byKind', partitionKey: 'kind', sortKey: 'kindAt' },
 } as const;
 
+/**
+ * Values of `kind` on the byKind index. Each starts with its owner's key
+ * prefix (see {@link DATA_PREFIXES}), which is what lets IAM scope index
+ * queries per category.
+ */
+export const DATA_KINDS = {
+  /** Open order not reminded yet: `orders.send_reminders` reads these, oldest first. */
+  openOrder: 'ORDER#OPEN',
+  /** Open order whose reminder was published. */
+  remindedOrder: 'ORDER#REMINDED',
+  /** Filled order: `sync.archive` moves these to S3. */
+  closedOrder: 'ORDER#CLOSED',
+  /** Application registered for health checks. */
+  app: 'APP#REGISTERED',
+} as const;
+
 /** Partition-key prefixes of the domain table, by owning category. */
 export const DATA_PREFIXES = {
-  email: ['SUPPRESS#'],
+  /** Suppressed addresses; per-recipient send markers of `email.send_bulk`. */
+  email: ['SUPPRESS#', 'BULK#'],
   orders: ['ORDER#', 'BOOK#'],
   monitoring: ['APP#', 'HEALTH#'],
   analytics: ['METRICS#'],

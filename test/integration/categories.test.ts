@@ -182,12 +182,12 @@ describe('orders (event trigger)', () => {
     expect(await item(data, { pk: `ORDER#${sell}`, sk: 'ORDER' })).toMatchObject({
       status: 'PARTIAL',
       remaining: 6,
-      kind: 'OPEN_ORDER',
+      kind: 'ORDER#OPEN',
     });
     expect(await item(data, { pk: `ORDER#${buy}`, sk: 'ORDER' })).toMatchObject({
       status: 'FILLED',
       remaining: 0,
-      kind: 'CLOSED_ORDER',
+      kind: 'ORDER#CLOSED',
     });
   });
 });
@@ -225,8 +225,10 @@ describe('monitoring', () => {
       else if (req.url === '/broken') res.writeHead(503).end('down');
       // /hang never answers: the check's timeout must end it.
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // 127.0.0.2: the one loopback address local stacks allow monitoring to fetch
+    // (monitoringAllowNetworks); everything else internal is refused (handlers.test.ts).
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', resolve));
+    base = `http://127.0.0.2:${(server.address() as AddressInfo).port}`;
   });
   afterAll(() => {
     server.closeAllConnections();

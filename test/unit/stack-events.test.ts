@@ -1,4 +1,4 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TaskSystemStack } from '../../lib/task-system-stack.js';
 import { catalog } from '../../src/catalog/index.js';
@@ -6,16 +6,19 @@ import { templateApp } from '../helpers/app.js';
 
 let template: Template;
 let prod: Template;
+let devStack: TaskSystemStack;
+let prodStack: TaskSystemStack;
 
 beforeAll(() => {
-  template = Template.fromStack(new TaskSystemStack(templateApp(), 'Test', { catalog }));
-  prod = Template.fromStack(
-    new TaskSystemStack(templateApp(), 'Prod', {
-      catalog,
-      stage: 'prod',
-      alertEmail: 'oncall@example.com',
-    }),
-  );
+  devStack = new TaskSystemStack(templateApp(), 'Test', { catalog });
+  template = Template.fromStack(devStack);
+  prodStack = new TaskSystemStack(templateApp(), 'Prod', {
+    catalog,
+    stage: 'prod',
+    alertEmail: 'oncall@example.com',
+    monitoringAllowNetworks: ['10.1.0.0/16'],
+  });
+  prod = Template.fromStack(prodStack);
 });
 
 type Schedule = {
@@ -242,5 +245,48 @@ describe('stages', () => {
       }
     }
     prod.hasOutput('Stage', { Value: 'prod' });
+  });
+
+  it('protects the ledger and domain tables from deletion in prod, and says at synth which dev tables a delete destroys', () => {
+    const protectedTables = (t: Template) =>
+      Object.entries(t.findResources('AWS::DynamoDB::Table'))
+        .filter(
+          ([, r]) =>
+            (r as { Properties: Record<string, unknown> }).Properties.DeletionProtectionEnabled ===
+            true,
+        )
+        .map(([id]) => id.replace(/[A-F0-9]{8}$/, ''));
+    expect(protectedTables(prod).sort()).toEqual(['DataDataTable', 'DataLedgerTable']);
+    expect(protectedTables(template)).toEqual([]);
+
+    const warnings = (stack: TaskSystemStack) =>
+      Annotations.fromStack(stack)
+        .findWarning('*', Match.stringLikeRegexp('is DELETED with all its items'))
+        .map((w) => String(w.entry.data));
+    const dev = warnings(devStack);
+    expect(dev).toHaveLength(3);
+    for (const table of ['Test/Data/DataTable', 'Test/Data/LedgerTable', 'Test/Store/Table']) {
+      expect(dev.some((w) => w.startsWith(`${table} is DELETED with all its items`))).toBe(true);
+    }
+    expect(dev[0]).toContain('-c stage=prod');
+    expect(warnings(prodStack)).toEqual([]);
+  });
+
+  it('passes the monitoring allow-list to the monitoring function only, and says so at synth', () => {
+    const env = (t: Template, category: string) => {
+      const fn = Object.entries(t.findResources('AWS::Lambda::Function')).find(([id]) =>
+        id.startsWith(`${category}workerFunction`),
+      );
+      if (!fn) throw new Error(`no ${category} function`);
+      return (fn[1] as { Properties: { Environment: { Variables: Record<string, unknown> } } })
+        .Properties.Environment.Variables;
+    };
+    expect(env(prod, 'monitoring').LOVAGE_MONITORING_ALLOW_NETWORKS).toBe('10.1.0.0/16');
+    expect(env(prod, 'orders').LOVAGE_MONITORING_ALLOW_NETWORKS).toBeUndefined();
+    expect(env(template, 'monitoring').LOVAGE_MONITORING_ALLOW_NETWORKS).toBeUndefined();
+    Annotations.fromStack(prodStack).hasWarning(
+      '/Prod/monitoring-worker',
+      Match.stringLikeRegexp('monitoring may fetch 10.1.0.0/16'),
+    );
   });
 });

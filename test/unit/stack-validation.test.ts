@@ -1,7 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { alertEmailFrom, stageConfig } from '../../lib/config.js';
+import { alertEmailFrom, monitoringAllowNetworksFrom, stageConfig } from '../../lib/config.js';
 import { CategoryWorker } from '../../lib/constructs/category-worker.js';
 import { Delays } from '../../lib/constructs/delays.js';
 import { TaskEvents } from '../../lib/constructs/task-events.js';
@@ -169,8 +169,37 @@ describe('synth-time validation', () => {
 });
 
 describe('stages', () => {
-  it('keeps data in prod and removes it in dev', () => {
+  it('keeps data in prod, deletion-protected, and removes it in dev', () => {
     expect(stageConfig('prod').removalPolicy).toBe('retain');
+    expect(stageConfig('prod').deletionProtection).toBe(true);
     expect(stageConfig('dev').removalPolicy).toBe('destroy');
+    expect(stageConfig('dev').deletionProtection).toBe(false);
+  });
+});
+
+describe('monitoringAllowNetworks', () => {
+  it('is empty unless set, and takes a comma-separated list of networks', () => {
+    expect(monitoringAllowNetworksFrom(undefined, 'dev')).toEqual([]);
+    expect(monitoringAllowNetworksFrom('127.0.0.2/32, fd00:1::/32', 'dev')).toEqual([
+      '127.0.0.2/32',
+      'fd00:1::/32',
+    ]);
+    expect(monitoringAllowNetworksFrom(['10.1.0.0/16'], 'prod')).toEqual(['10.1.0.0/16']);
+  });
+
+  it('fails if an entry is not a network inside one loopback, private or unique-local range', () => {
+    expect(() => monitoringAllowNetworksFrom('169.254.169.254/32', 'dev')).toThrow(
+      "monitoringAllowNetworks ('169.254.169.254/32' cannot be allow-listed",
+    );
+    expect(() => monitoringAllowNetworksFrom('10.0.0.0/7', 'dev')).toThrow(
+      'cannot be allow-listed',
+    );
+    expect(() => monitoringAllowNetworksFrom('intranet', 'dev')).toThrow('is not an IP network');
+  });
+
+  it('fails if a prod stage allow-lists loopback (the Lambda runtime API)', () => {
+    expect(() => monitoringAllowNetworksFrom('127.0.0.2/32', 'prod')).toThrow(
+      "'127.0.0.2/32' is loopback, which a prod stage never allows",
+    );
   });
 });

@@ -19,7 +19,11 @@ export const CheckQuotaArgs = z.object({
 });
 export type CheckQuotaArgs = z.infer<typeof CheckQuotaArgs>;
 
-/** Payload of `email.send_bulk`: one message per recipient, each with its own outcome. */
+/**
+ * Payload of `email.send_bulk`: one message per recipient, each with its own
+ * outcome. Each address may appear once (compared case-insensitively): a
+ * task sends to an address at most once.
+ */
 export const SendBulkEmailArgs = z.object({
   from: z.email(),
   subject: z.string().min(1).max(998),
@@ -28,7 +32,20 @@ export const SendBulkEmailArgs = z.object({
   recipients: z
     .array(z.object({ to: z.email(), name: z.string().max(200).optional() }))
     .min(1)
-    .max(500),
+    .max(500)
+    .superRefine((recipients, ctx) => {
+      const seen = new Map<string, number>();
+      recipients.forEach((r, i) => {
+        const first = seen.get(r.to.toLowerCase());
+        if (first === undefined) seen.set(r.to.toLowerCase(), i);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'to'],
+            message: `${r.to} is already recipient ${first}; each address may appear once`,
+          });
+      });
+    }),
 });
 export type SendBulkEmailArgs = z.infer<typeof SendBulkEmailArgs>;
 

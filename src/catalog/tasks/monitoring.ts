@@ -1,13 +1,23 @@
 import { z } from 'zod';
+import { literalHostRefusal } from '../../protocol/addresses.js';
 
 const appName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and -');
 
-/** Payload of `monitoring.register_app`: an application whose health URL is checked. */
+/**
+ * Payload of `monitoring.register_app`: an application whose health URL is
+ * checked. A literal address that no deployment may fetch (link-local such
+ * as 169.254.169.254, 0.0.0.0, multicast, ...) is refused here, before
+ * anything is sent; names, loopback and private addresses are resolved and
+ * refused by the task itself, which knows the deployment's allow-list.
+ */
 export const RegisterAppArgs = z.object({
   name: appName,
-  url: z.url({ protocol: /^https?$/ }),
+  url: z.url({ protocol: /^https?$/ }).superRefine((url, ctx) => {
+    const refusal = literalHostRefusal(url);
+    if (refusal) ctx.addIssue({ code: 'custom', message: refusal });
+  }),
   /** Status code that counts as healthy. */
   expectStatus: z.number().int().min(100).max(599).default(200),
   /** A check slower than this counts as down. */

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { RemoteEndpointError } from '../../drift/client-endpoints.js';
 import {
   diagnose,
   listSchedules,
@@ -96,13 +97,23 @@ export function registerOperationCommands(program: Command, run: Run): void {
     .description('compare the deployed stack with its template and the catalog')
     .option('--fix', 're-apply what differs (local emulators only; on AWS, deploy instead)')
     .action((opts: { fix?: boolean }) => {
-      // --fix is checked before anything touches AWS, so it never gets as far as a call there.
+      // --fix is checked before anything touches AWS: the target must be local, and
+      // repair() asks each SDK client it uses where it would send a request
+      // (AWS_ENDPOINT_URL_<SERVICE>, config-file endpoints and
+      // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS included), refusing any other endpoint.
       const only = opts.fix ? { localOnly: '--fix' } : {};
       return run(async (ctx, globals) => {
         if (opts.fix) {
-          const result = await repair(ctx.lovage.config, ctx.aws, (line) => {
-            if (!globals.json) console.log(line);
-          });
+          let result: Awaited<ReturnType<typeof repair>>;
+          try {
+            result = await repair(ctx.lovage.config, ctx.aws, (line) => {
+              if (!globals.json) console.log(line);
+            });
+          } catch (error) {
+            if (!(error instanceof RemoteEndpointError)) throw error;
+            console.error(`lovage: ${error.message}`);
+            return EXIT.usage;
+          }
           if (globals.json) console.log(JSON.stringify(result, null, 2));
           return result.notFixed > 0 ? EXIT.failed : EXIT.ok;
         }

@@ -312,6 +312,39 @@ describe('planReconcile', () => {
     expect(queue[0]?.fix).toBeUndefined();
   });
 
+  it('reports a function the stack lists but Lambda no longer has, and its lost mapping', () => {
+    const checks = planReconcile(
+      template,
+      live({ functions: { Worker: false }, eventSourceMappings: { 'Lovage-Worker-1': [] } }),
+    );
+    expect(drifts(checks)).toEqual([
+      expect.objectContaining({
+        logicalId: 'Worker',
+        property: 'Resource',
+        actual: 'function Lovage-Worker-1 does not exist',
+      }),
+      expect.objectContaining({ logicalId: 'Mapping', property: 'EventSourceMapping' }),
+    ]);
+    expect(checks.find((c) => c.logicalId === 'Worker')?.fix).toBeUndefined();
+    expect(planReconcile(template, live({ functions: { Worker: true } }))).toContainEqual(
+      expect.objectContaining({ logicalId: 'Worker', property: 'Resource', status: 'ok' }),
+    );
+  });
+
+  it('reports a function and its mapping missing from the stack itself as drift, not as skipped', () => {
+    const { Worker: _fn, Mapping: _mapping, ...physicalIds } = live().physicalIds;
+    const checks = planReconcile(template, live({ physicalIds }));
+    expect(checks.filter((c) => c.status === 'unresolved')).toEqual([]);
+    expect(drifts(checks)).toEqual([
+      expect.objectContaining({ logicalId: 'Worker', actual: 'not in the stack' }),
+      expect.objectContaining({
+        logicalId: 'Mapping',
+        property: 'EventSourceMapping',
+        actual: 'missing (Worker is not in the stack)',
+      }),
+    ]);
+  });
+
   it('skips a value it cannot resolve instead of guessing', () => {
     const imported: CfnTemplate = {
       Resources: {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { lastWindow } from '../../../lambdas/analytics/reports.js';
 import { dayWindow, totals, yesterday } from '../../../lambdas/analytics/task-counts.js';
-import { probe } from '../../../lambdas/monitoring/check-apps.js';
+import { type HealthGet, probe } from '../../../lambdas/monitoring/check-apps.js';
+import { GetTimeoutError } from '../../../lambdas/monitoring/guarded-get.js';
 import { assess } from '../../../lambdas/monitoring/system-health.js';
 import { bookSk, crosses } from '../../../lambdas/orders/book.js';
 import { notificationKey } from '../../../lambdas/orders/notify.js';
@@ -84,7 +85,9 @@ describe('monitoring', () => {
   const signal = new AbortController().signal;
 
   it('is up on the expected status and down on another', async () => {
-    const ok = (status: number) => (async () => new Response('x', { status })) as typeof fetch;
+    const ok =
+      (status: number): HealthGet =>
+      async () => ({ status });
     expect(await probe(app, signal, ok(200))).toMatchObject({
       app: 'shop',
       status: 'up',
@@ -98,10 +101,9 @@ describe('monitoring', () => {
   });
 
   it('is down when the application does not answer within its timeout', async () => {
-    const hang = ((_url: string, init: RequestInit) =>
-      new Promise((_resolve, reject) =>
-        init.signal?.addEventListener('abort', () => reject(init.signal?.reason)),
-      )) as typeof fetch;
+    const hang: HealthGet = async (_url, { timeoutMs }) => {
+      throw new GetTimeoutError(timeoutMs);
+    };
     expect(await probe(app, signal, hang)).toMatchObject({
       status: 'down',
       error: 'no answer within 50 ms',
