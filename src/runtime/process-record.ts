@@ -1,8 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSRecord } from 'aws-lambda';
 import type { Catalog, TaskDefinition } from '../catalog/index.js';
+import { readTaskMessage } from '../protocol/celery/index.js';
 import { MAX_SQS_DELAY_SECONDS } from '../protocol/delays.js';
-import { type Envelope, EnvelopeError, parseEnvelope } from '../protocol/envelope.js';
+import { type Envelope, EnvelopeError } from '../protocol/envelope.js';
 import { FINISHED_STATES } from '../protocol/records.js';
 import { fanOutBeatTick } from './beat-fanout.js';
 import { toTaskError } from './classify.js';
@@ -40,7 +41,7 @@ export async function processRecord(record: SQSRecord, scope: RecordScope): Prom
   let definition: TaskDefinition;
   let args: unknown;
   try {
-    envelope = parseEnvelope(record.body, record.messageId);
+    envelope = readTaskMessage(record);
     definition = catalog.task(envelope.task);
     if (definition.category !== category) throw new WrongCategoryError(envelope.task, category);
     args = catalog.parseArgs(envelope.task, envelope.args);
