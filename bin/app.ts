@@ -1,6 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { alertEmailFrom } from '../lib/config.js';
+import { celeryResultsFrom } from '../lib/constructs/celery-compat.js';
 import { TaskSystemStack } from '../lib/task-system-stack.js';
 import { catalog } from '../src/catalog/index.js';
 import { DEFAULT_STACK_NAME } from '../src/protocol/outputs.js';
@@ -11,6 +12,7 @@ new TaskSystemStack(app, process.env.LOVAGE_STACK_NAME ?? DEFAULT_STACK_NAME, {
   catalog,
   stage: app.node.tryGetContext('stage') ?? 'dev',
   alertEmail: alertEmailFrom(app.node.tryGetContext('alertEmail')),
+  celeryResults: celeryResultsFrom(app.node.tryGetContext('celeryResults')),
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 // Every synth is checked against the AWS Solutions rules; a finding that is

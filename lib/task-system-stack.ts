@@ -9,6 +9,7 @@ import { CATEGORY_PERMISSIONS } from './category-permissions.js';
 import { type StageConfig, stageConfig } from './config.js';
 import { Beat } from './constructs/beat.js';
 import { CategoryWorker } from './constructs/category-worker.js';
+import { CeleryCompat } from './constructs/celery-compat.js';
 import { Delays } from './constructs/delays.js';
 import { EventTriggers } from './constructs/event-triggers.js';
 import { Operations } from './constructs/operations.js';
@@ -37,6 +38,11 @@ export interface TaskSystemStackProps extends StackProps {
   readonly stage?: 'dev' | 'prod';
   /** @default - no e-mail subscription on the alert topic */
   readonly alertEmail?: string;
+  /**
+   * Create the Celery result table (Python `AsyncResult(id).get()` reads Lovage's results).
+   * @default the catalog's `celery.resultTable` (false unless the catalog turns it on)
+   */
+  readonly celeryResults?: boolean;
 }
 
 /**
@@ -47,6 +53,8 @@ export class TaskSystemStack extends Stack {
   readonly config: StageConfig;
   /** Worst-case deployed length of the `TierQueues` output (limit 4096). */
   readonly queuesOutputLength: number;
+  /** Celery client policy and, when enabled, the Celery result table. */
+  readonly celery: CeleryCompat;
 
   constructor(scope: Construct, id: string, props: TaskSystemStackProps) {
     super(scope, id, props);
@@ -161,6 +169,20 @@ export class TaskSystemStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.dataTableName, { value: data.dataTable.tableName });
     new CfnOutput(this, STACK_OUTPUTS.ledgerTableName, { value: data.ledgerTable.tableName });
     new CfnOutput(this, STACK_OUTPUTS.stage, { value: this.config.stage });
+
+    this.celery = new CeleryCompat(this, 'Celery', {
+      queues: categories.flatMap((c) => c.queues.tiers.map((t) => t.queue)),
+      resultTable: props.celeryResults ?? catalog.celery.resultTable,
+      removalPolicy,
+    });
+    if (this.celery.resultTable) {
+      new CfnOutput(this, STACK_OUTPUTS.celeryResultTable, {
+        value: this.celery.resultTable.tableName,
+      });
+    }
+    new CfnOutput(this, STACK_OUTPUTS.celeryClientPolicyArn, {
+      value: this.celery.clientPolicy.managedPolicyArn,
+    });
 
     acknowledgeRuntimePin(this);
     acknowledgeEventDeadLetterQueue(beat.deadLetterQueue);
