@@ -3,6 +3,7 @@
  * client and the ops API; configured like the client (stack name, region, AWS_ENDPOINT_URL).
  */
 import { Command } from 'commander';
+import { registerCeleryCommands } from './commands/celery.js';
 import { registerDlqCommands } from './commands/dlq.js';
 import { registerOperationCommands } from './commands/operations.js';
 import { registerTaskCommands } from './commands/tasks.js';
@@ -35,6 +36,7 @@ async function run(
 registerTaskCommands(program, run);
 registerOperationCommands(program, run);
 registerDlqCommands(program, run);
+registerCeleryCommands(program, run);
 
 try {
   await program.parseAsync(process.argv);
