@@ -4,12 +4,10 @@
  * the pinned Celery 5.7 and once with the newest 5.x. What Python reads back is in
  * celery-results.test.ts.
  */
-import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { delayScheduleName } from '../../src/protocol/delays.js';
 import { DEAD_LETTER_ATTRIBUTES } from '../../src/runtime/dead-letter.js';
-import { eventually, takeMessage } from '../helpers/deployed.js';
-import { CELERY_CLIENT_NAMES, type CeleryEnv, celeryEnv } from './celery-helpers.js';
+import { takeMessage } from '../helpers/deployed.js';
+import { CELERY_CLIENT_NAMES, type CeleryEnv, celeryEnv, scheduleOf } from './celery-helpers.js';
 import { attribute, finished, itemWhen, states } from './runtime-helpers.js';
 
 describe.each(CELERY_CLIENT_NAMES)('Celery %s client sending to Lovage', (name) => {
@@ -57,8 +55,7 @@ describe.each(CELERY_CLIENT_NAMES)('Celery %s client sending to Lovage', (name) 
       kwargs: { message: 'later' },
       options: { countdown: 2000 },
     });
-    const scheduler = new SchedulerClient({});
-    const schedule = await scheduleOf(scheduler, env, id);
+    const schedule = await scheduleOf(env, id);
     expect(schedule.ScheduleExpression).toMatch(/^at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\)$/);
     const runAt = Date.parse(`${schedule.ScheduleExpression?.slice(3, -1)}Z`);
     expect(runAt - before).toBeGreaterThanOrEqual(1_995_000);
@@ -133,24 +130,3 @@ describe.each(CELERY_CLIENT_NAMES)('Celery %s client sending to Lovage', (name) 
     expect(calls.GetQueueAttributes).toBeLessThanOrEqual(2);
   });
 });
-
-/** The delay group's schedule for attempt 1 of `id`, once the runtime has created it. */
-function scheduleOf(scheduler: SchedulerClient, env: CeleryEnv, id: string) {
-  return eventually(
-    `the one-time schedule of ${id}`,
-    async () => {
-      try {
-        return await scheduler.send(
-          new GetScheduleCommand({
-            Name: delayScheduleName(id, 1),
-            GroupName: env.config.delayScheduleGroup,
-          }),
-        );
-      } catch (error) {
-        if ((error as Error).name === 'ResourceNotFoundException') return undefined;
-        throw error;
-      }
-    },
-    { timeoutMs: 60_000, intervalMs: 500 },
-  );
-}

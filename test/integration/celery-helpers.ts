@@ -3,9 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
+import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { type CeleryClientName, ensureCeleryClient } from '../../scripts/lib/celery-client.js';
 import type { CeleryClientConfig } from '../../src/celery/client-config.js';
 import { CeleryResultMirror, celeryKey } from '../../src/celery/index.js';
+import { delayScheduleName } from '../../src/protocol/delays.js';
 import { CELERY_ENV } from '../../src/protocol/env.js';
 import type { TaskRecord } from '../../src/protocol/records.js';
 import type { TaskChange } from '../../src/stream/types.js';
@@ -125,5 +127,27 @@ export function celeryItemWhen(
       return found?.status === status ? found : undefined;
     },
     { timeoutMs, intervalMs: 250 },
+  );
+}
+
+/** The delay group's one-time schedule for attempt 1 of `id`, once the runtime has created it. */
+export function scheduleOf(env: Pick<CeleryEnv, 'config'>, id: string) {
+  const scheduler = new SchedulerClient({});
+  return eventually(
+    `the one-time schedule of ${id}`,
+    async () => {
+      try {
+        return await scheduler.send(
+          new GetScheduleCommand({
+            Name: delayScheduleName(id, 1),
+            GroupName: env.config.delayScheduleGroup,
+          }),
+        );
+      } catch (error) {
+        if ((error as Error).name === 'ResourceNotFoundException') return undefined;
+        throw error;
+      }
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
   );
 }
