@@ -100,13 +100,15 @@ function celeryEnvelope(
     source,
   };
 
-  const [args, kwargs, embed] = decodeBody(message, context);
+  const [args, kwargs, embed, tagged] = decodeBody(message, context);
   refuseCanvas(embed, id, context);
-  let plainArgs: unknown[];
-  let plainKwargs: Record<string, unknown>;
+  let plainArgs = args;
+  let plainKwargs = kwargs;
   try {
-    plainArgs = untag(args) as unknown[];
-    plainKwargs = untag(kwargs) as Record<string, unknown>;
+    if (tagged) {
+      plainArgs = untag(args) as unknown[];
+      plainKwargs = untag(kwargs) as Record<string, unknown>;
+    }
   } catch (error) {
     if (!(error instanceof KombuTagError)) throw error;
     throw new CeleryUnsupportedError(`${error.message}; send plain JSON values`, context);
@@ -137,11 +139,14 @@ function celeryEnvelope(
   return validateEnvelope(raw, context, 'Celery message');
 }
 
-/** Layer 2: the kombu body -> `[args, kwargs, embed]` (SPEC §2.1). */
+/**
+ * Layer 2: the kombu body -> `[args, kwargs, embed]` (SPEC §2.1), and whether
+ * its text holds any kombu tagged value (most bodies do not, and need no walk).
+ */
 function decodeBody(
   message: KombuMessage,
   context: EnvelopeErrorContext,
-): [unknown[], Record<string, unknown>, Record<string, unknown>] {
+): [unknown[], Record<string, unknown>, Record<string, unknown>, boolean] {
   const contentType = message['content-type'];
   if (contentType !== 'application/json') {
     throw new CeleryUnsupportedError(
@@ -193,7 +198,7 @@ function decodeBody(
       context,
     );
   }
-  return [args, kwargs, embed ?? {}];
+  return [args, kwargs, embed ?? {}, text.includes('"__type__"')];
 }
 
 const CANVAS = [
