@@ -4,11 +4,17 @@
  * the pinned Celery 5.7 and once with the newest 5.x. What Python reads back is in
  * celery-results.test.ts.
  */
+import { execFile, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureCeleryClient } from '../../scripts/lib/celery-client.js';
 import { DEAD_LETTER_ATTRIBUTES } from '../../src/runtime/dead-letter.js';
 import { takeMessage } from '../helpers/deployed.js';
 import { CELERY_CLIENT_NAMES, type CeleryEnv, celeryEnv, scheduleOf } from './celery-helpers.js';
 import { attribute, finished, itemWhen, states } from './runtime-helpers.js';
+
+const run = promisify(execFile);
 
 describe.each(CELERY_CLIENT_NAMES)('Celery %s client sending to Lovage', (name) => {
   let env: CeleryEnv;
@@ -17,6 +23,22 @@ describe.each(CELERY_CLIENT_NAMES)('Celery %s client sending to Lovage', (name) 
     env = await celeryEnv(name);
   });
   afterAll(() => env?.driver.close());
+
+  it('lovage celery-config prints a Python module with the same four settings as --json, and the broker', async () => {
+    const bin = fileURLToPath(new URL('../../bin/lovage.mjs', import.meta.url));
+    const { stdout: module } = await run(process.execPath, [bin, 'celery-config']);
+    const { python } = await ensureCeleryClient(name);
+    const read = spawnSync(
+      python,
+      [
+        '-c',
+        'import json, sys; ns = {}; exec(sys.stdin.read(), ns); print(json.dumps({k: ns[k] for k in ns if not k.startswith("__")}))',
+      ],
+      { input: module, encoding: 'utf8' },
+    );
+    expect(read.stderr).toBe('');
+    expect(JSON.parse(read.stdout)).toEqual({ broker_url: 'sqs://', ...env.celeryConfig });
+  });
 
   it('runs task.delay(**kwargs) with the keyword arguments as its payload, marked as sent by Celery', async () => {
     const id = await env.driver.delay('diagnostics.ping', { message: `hello from ${name}` });
