@@ -178,7 +178,8 @@ export function recordVersion(record: TaskRecord): string {
  * safe Celery key and are left out.
  */
 export function isMirrored(record: TaskRecord, created: boolean): boolean {
-  if (!TASK_ID_PATTERN.test(record.id)) return false;
+  // Other items of the task table (rate-limit counters) have no id or state.
+  if (typeof record.id !== 'string' || !TASK_ID_PATTERN.test(record.id)) return false;
   if (record.source?.startsWith(CELERY_SOURCE_PREFIX)) return true;
   const unknownSender = !record.source || record.source === 'unknown' || record.source === 'client';
   return created && unknownSender && (record.state === 'FAILURE' || record.state === 'REVOKED');

@@ -218,7 +218,9 @@ describe('planWrites: which changes become items', () => {
     expect(isMirrored(record('FAILURE', { source: 'billing-service' }), true)).toBe(false);
   });
 
-  it('leaves out ids that have no safe Celery key', () => {
+  it('leaves out ids that have no safe Celery key, and items that are not tasks', () => {
     expect(isMirrored(record('SUCCESS', { id: "it's" }), false)).toBe(false);
+    const counter = { pk: 'RATE#diagnostics.ping', sk: 'WINDOW#1', count: 3 };
+    expect(planWrites([change(counter as unknown as TaskRecord)], ttl)).toEqual([]);
   });
 });
