@@ -14,6 +14,7 @@ import {
 } from './config.js';
 import { Beat } from './constructs/beat.js';
 import { CategoryWorker } from './constructs/category-worker.js';
+import { CeleryCompat } from './constructs/celery-compat.js';
 import { Delays } from './constructs/delays.js';
 import { EventTriggers } from './constructs/event-triggers.js';
 import { Operations } from './constructs/operations.js';
@@ -49,6 +50,11 @@ export interface TaskSystemStackProps extends StackProps {
    * @default - none: every non-public address is refused
    */
   readonly monitoringAllowNetworks?: readonly string[];
+  /**
+   * Create the Celery result table (Python `AsyncResult(id).get()` reads Lovage's results).
+   * @default the catalog's `celery.resultTable` (false unless the catalog turns it on)
+   */
+  readonly celeryResults?: boolean;
 }
 
 /**
@@ -59,6 +65,8 @@ export class TaskSystemStack extends Stack {
   readonly config: StageConfig;
   /** Worst-case deployed length of the `TierQueues` output (limit 4096). */
   readonly queuesOutputLength: number;
+  /** Celery client policy and, when enabled, the Celery result table. */
+  readonly celery: CeleryCompat;
 
   constructor(scope: Construct, id: string, props: TaskSystemStackProps) {
     super(scope, id, props);
@@ -195,6 +203,21 @@ export class TaskSystemStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.stage, { value: this.config.stage });
 
     Aspects.of(this).add(new DestroyedTablesWarning());
+
+    this.celery = new CeleryCompat(this, 'Celery', {
+      queues: categories.flatMap((c) => c.queues.tiers.map((t) => t.queue)),
+      resultTable: props.celeryResults ?? catalog.celery.resultTable,
+      removalPolicy,
+    });
+    if (this.celery.resultTable) {
+      new CfnOutput(this, STACK_OUTPUTS.celeryResultTable, {
+        value: this.celery.resultTable.tableName,
+      });
+    }
+    new CfnOutput(this, STACK_OUTPUTS.celeryClientPolicyArn, {
+      value: this.celery.clientPolicy.managedPolicyArn,
+    });
+
     acknowledgeRuntimePin(this);
     acknowledgeEventDeadLetterQueue(beat.deadLetterQueue);
     acknowledgeEventDeadLetterQueue(triggers.deadLetterQueue);

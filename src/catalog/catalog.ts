@@ -310,6 +310,8 @@ export const catalog = defineCatalog({
       description: 'A new order is matched against its book',
     },
   },
+  // Python services still on Celery send here and read results with AsyncResult (README).
+  celery: { resultTable: true },
 });
 
 export type LovageCatalog = typeof catalog;

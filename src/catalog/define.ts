@@ -37,6 +37,19 @@ export interface CatalogInput<C extends CategoriesInput> {
   readonly schedules?: Readonly<Record<string, ScheduleDefinition<TaskNamesOf<C>>>>;
   /** Domain events on the stack's bus that start tasks, keyed by trigger name. */
   readonly triggers?: Readonly<Record<string, TriggerDefinition<TaskNamesOf<C>>>>;
+  /** Celery clients (Python apps sending through kombu's SQS transport). */
+  readonly celery?: CeleryOptions;
+}
+
+/** How the stack serves Python Celery clients; they can always send. */
+export interface CeleryOptions {
+  /**
+   * Create a result table in Celery's DynamoDB layout, so that
+   * `AsyncResult(id).get()` in Python reads Lovage's results (cdk context
+   * `-c celeryResults=true|false` overrides this).
+   * @defaultValue false
+   */
+  readonly resultTable?: boolean;
 }
 
 export interface ResolvedSchedule extends ScheduleDefinition {
@@ -64,6 +77,7 @@ export interface Catalog<C extends CategoriesInput = CategoriesInput> {
   readonly categories: readonly CategoryDefinition[];
   readonly schedules: readonly ResolvedSchedule[];
   readonly triggers: readonly ResolvedTrigger[];
+  readonly celery: Required<CeleryOptions>;
   /** Every task, by name. */
   readonly tasks: ReadonlyMap<string, TaskDefinition>;
   /** The task called `name`; throws {@link UnknownTaskError} if there is none. */
@@ -199,6 +213,7 @@ export function defineCatalog<const C extends CategoriesInput>(input: CatalogInp
     categories,
     schedules,
     triggers,
+    celery: { resultTable: input.celery?.resultTable ?? false },
     tasks,
     task: lookup,
     category(name) {

@@ -4,6 +4,7 @@ export {
   type Catalog,
   type CatalogInput,
   type CategoryInput,
+  type CeleryOptions,
   defineCatalog,
   type ResolvedSchedule,
   TASK_DEFAULTS,

@@ -12,6 +12,7 @@ import {
   isLocalTarget,
   targetNotice,
 } from '../local/index.js';
+import { registerCeleryCommands } from './commands/celery.js';
 import { registerDlqCommands } from './commands/dlq.js';
 import { registerOperationCommands } from './commands/operations.js';
 import { registerTaskCommands } from './commands/tasks.js';
@@ -104,6 +105,7 @@ const run: Run = <I>(
 registerTaskCommands(program, run);
 registerOperationCommands(program, run);
 registerDlqCommands(program, run);
+registerCeleryCommands(program, run);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,8 +1,9 @@
 import { DeleteMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Catalog } from '../catalog/index.js';
+import type { Catalog, Tier } from '../catalog/index.js';
 import type { StackConfig } from '../client/index.js';
 import { LovageError } from '../errors.js';
-import { type Envelope, MESSAGE_ATTRIBUTES, parseEnvelope } from '../protocol/envelope.js';
+import { readTaskMessage } from '../protocol/celery/index.js';
+import { type Envelope, MESSAGE_ATTRIBUTES } from '../protocol/envelope.js';
 import {
   type DeadLetter,
   type DeadLetterFilter,
@@ -269,7 +270,12 @@ export function checkRedrivable(
   });
   let envelope: Envelope;
   try {
-    envelope = parseEnvelope(letter.body);
+    // Celery protocol-2 bodies too: the runtime reads both, a Celery one in its queue's tier.
+    const queueTier = letter.queue.split('/')[1] as Tier | undefined;
+    envelope = readTaskMessage(
+      { body: letter.body, messageId: 'redrive' },
+      { tierOf: () => queueTier },
+    );
   } catch (error) {
     return refuse((error as Error).message);
   }

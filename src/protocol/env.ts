@@ -15,3 +15,9 @@ export const WORKER_ENV = {
   /** Role EventBridge Scheduler assumes to send a delayed envelope to a tier queue. */
   delayRoleArn: 'LOVAGE_DELAY_ROLE_ARN',
 } as const;
+
+/** Environment of the function that runs the Celery result mirror (the task stream observer). */
+export const CELERY_ENV = {
+  /** Name of the Celery result table; when unset, the mirror is off. */
+  resultTable: 'LOVAGE_CELERY_RESULT_TABLE',
+} as const;

@@ -11,11 +11,12 @@ export const MESSAGE_ATTRIBUTES = {
   taskId: 'lovage-id',
 } as const;
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9._:@+=-]{0,199}$/;
+/** Task ids: 1-200 characters of letters, digits and `._:@+=-`, starting with a letter or digit. */
+export const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@+=-]{0,199}$/;
 
-/** Whether `id` passes the task id rule: 1-200 of `A-Za-z0-9._:@+=-`, starting with a letter or digit. */
+/** Whether `id` passes the task id rule ({@link TASK_ID_PATTERN}). */
 export function isTaskId(id: string): boolean {
-  return ID.test(id);
+  return TASK_ID_PATTERN.test(id);
 }
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -29,7 +30,7 @@ export const envelopeSchema = z
     id: z
       .string()
       .regex(
-        ID,
+        TASK_ID_PATTERN,
         'must be 1-200 characters of letters, digits and ._:@+=-, starting with a letter or digit',
       ),
     task: z.string().min(1),
@@ -49,17 +50,34 @@ export const envelopeSchema = z
 export type Envelope = z.output<typeof envelopeSchema>;
 export type EnvelopeInput = z.input<typeof envelopeSchema>;
 
+/** What an unusable message still told about itself. */
+export interface EnvelopeErrorContext {
+  readonly taskId?: string;
+  readonly taskName?: string;
+  /** Who sent it, e.g. `celery:<origin>`, when the sender was recognised. */
+  readonly source?: string;
+  /**
+   * Other task ids whose callers wait on this message and must be failed with it: the later
+   * tasks of a Celery chain, the body of a chord. Empty for everything else.
+   */
+  readonly relatedIds?: readonly string[];
+}
+
 /** A message body that is not a valid envelope; never retried, sent to the DLQ with this reason. */
 export class EnvelopeError extends LovageError {
   /** The task id, when the body was readable enough to have one. */
   readonly taskId: string | undefined;
   readonly taskName: string | undefined;
+  readonly source: string | undefined;
+  readonly relatedIds: readonly string[];
 
-  constructor(message: string, context: { taskId?: string; taskName?: string } = {}) {
+  constructor(message: string, context: EnvelopeErrorContext = {}) {
     super(message);
     this.name = 'EnvelopeError';
     this.taskId = context.taskId;
     this.taskName = context.taskName;
+    this.source = context.source;
+    this.relatedIds = context.relatedIds ?? [];
   }
 }
 
@@ -106,6 +124,11 @@ export function parseEnvelope(body: string, fallbackId?: string): Envelope {
   } catch (error) {
     throw new EnvelopeError(`body is not JSON: ${(error as Error).message}`);
   }
+  return readEnvelope(raw, fallbackId);
+}
+
+/** {@link parseEnvelope} for a body that is already parsed JSON. */
+export function readEnvelope(raw: unknown, fallbackId?: string): Envelope {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new EnvelopeError('body is not a JSON object');
   }
@@ -129,12 +152,25 @@ export function parseEnvelope(body: string, fallbackId?: string): Envelope {
           : value.replace(SCHEDULED_TIME_PLACEHOLDER, fallbackId ?? 'tick');
     }
   }
+  return validateEnvelope(record, context);
+}
+
+/**
+ * Checks a decoded envelope against the schema (defaults applied); throws an
+ * {@link EnvelopeError} that names every bad field and carries `context`.
+ * `what` names the message in the error (`invalid <what>: ...`).
+ */
+export function validateEnvelope(
+  record: unknown,
+  context: EnvelopeErrorContext = {},
+  what = 'envelope',
+): Envelope {
   const parsed = envelopeSchema.safeParse(record);
   if (!parsed.success) {
     const detail = parsed.error.issues
       .map((i) => `${i.path.map(String).join('.') || '(envelope)'}: ${i.message}`)
       .join('; ');
-    throw new EnvelopeError(`invalid envelope: ${detail}`, context);
+    throw new EnvelopeError(`invalid ${what}: ${detail}`, context);
   }
   return parsed.data;
 }

@@ -23,6 +23,10 @@ export const STACK_OUTPUTS = {
   ledgerTableName: 'LedgerTableName',
   /** `dev` or `prod`. */
   stage: 'Stage',
+  /** Table in the layout Celery's DynamoDB result backend reads; only when enabled. */
+  celeryResultTable: 'CeleryResultTableName',
+  /** Managed policy with what a Python Celery client needs (send; read results). */
+  celeryClientPolicyArn: 'CeleryClientPolicyArn',
 } as const;
 
 /**

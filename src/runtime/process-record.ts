@@ -1,7 +1,8 @@
 import type { Context, SQSRecord } from 'aws-lambda';
-import type { Catalog, TaskDefinition } from '../catalog/index.js';
+import type { Catalog, TaskDefinition, Tier } from '../catalog/index.js';
+import { readTaskMessage } from '../protocol/celery/index.js';
 import { MAX_SQS_DELAY_SECONDS } from '../protocol/delays.js';
-import { type Envelope, EnvelopeError, isTaskId, parseEnvelope } from '../protocol/envelope.js';
+import { type Envelope, EnvelopeError, isTaskId } from '../protocol/envelope.js';
 import { fanOutBeatTick } from './beat-fanout.js';
 import { toTaskError } from './classify.js';
 import { sendToDeadLetter } from './dead-letter.js';
@@ -55,11 +56,13 @@ export async function processRecord(
   mode: { readonly alone: boolean } = { alone: false },
 ): Promise<RecordOutcome> {
   const { catalog, category, runtime } = scope;
-  let envelope: Envelope;
+  let envelope: Envelope | undefined;
   let definition: TaskDefinition;
   let args: unknown;
   try {
-    envelope = parseEnvelope(record.body, record.messageId);
+    envelope = readTaskMessage(record, {
+      tierOf: (arn) => runtime.redelivery.tierOf(arn) as Tier | undefined,
+    });
     definition = catalog.task(envelope.task);
     if (definition.category !== category) throw new WrongCategoryError(envelope.task, category);
     const tier = runtime.redelivery.tierOf(record.eventSourceARN);
@@ -71,7 +74,7 @@ export async function processRecord(
     }
     args = catalog.parseArgs(envelope.task, envelope.args);
   } catch (error) {
-    await rejectMessage(record, error as Error, scope);
+    await rejectMessage(record, error as Error, scope, envelope);
     return 'done';
   }
   if (
@@ -229,19 +232,28 @@ function receiveCount(record: SQSRecord): number {
 
 /**
  * A message that can never run: dead-letter it with the reason, then record
- * the failure — but only under an id that passes the id rule and has no
- * record yet, so a stray bad copy never touches a live task. A failure to
- * record never keeps the message looping: the letter is what counts.
+ * the failure — but only under ids that pass the id rule and have no record
+ * yet, so a stray bad copy never touches a live task. A failure to record
+ * never keeps the message looping: the letter is what counts. A refused
+ * Celery chain or chord also fails the ids its Python caller waits on.
  */
-async function rejectMessage(record: SQSRecord, caught: Error, scope: RecordScope): Promise<void> {
+async function rejectMessage(
+  record: SQSRecord,
+  caught: Error,
+  scope: RecordScope,
+  parsed: Envelope | undefined,
+): Promise<void> {
   const { runtime, catalog } = scope;
   const error = toTaskError(caught);
-  const known =
-    caught instanceof EnvelopeError
-      ? { id: caught.taskId, task: caught.taskName }
+  // The parsed envelope first: a Celery body is base64, so peeking at it finds nothing.
+  const known: { id?: string; task?: string; source?: string } = parsed
+    ? parsed
+    : caught instanceof EnvelopeError
+      ? { id: caught.taskId, task: caught.taskName, source: caught.source }
       : peek(record.body);
   const id = known.id !== undefined && isTaskId(known.id) ? known.id : undefined;
   const task = known.task !== undefined && catalog.tasks.has(known.task) ? known.task : undefined;
+  const related = caught instanceof EnvelopeError ? caught.relatedIds.filter(isTaskId) : [];
   runtime.logger.error('message rejected before running', {
     messageId: record.messageId,
     ...(id ? { taskId: id } : {}),
@@ -255,25 +267,27 @@ async function rejectMessage(record: SQSRecord, caught: Error, scope: RecordScop
     ...(id ? { taskId: id } : {}),
     ...(task ? { taskName: task } : {}),
   });
-  if (!id) return;
   const now = new Date().toISOString();
-  try {
-    await runtime.records.rejectUnstarted(
-      {
-        id,
-        task: task ?? 'unknown',
-        tier: runtime.redelivery.tierOf(record.eventSourceARN) ?? 'unknown',
-        createdAt: now,
-        source: 'unknown',
-      },
-      error,
-      REJECT_TTL_SECONDS,
-    );
-  } catch (failure) {
-    runtime.logger.warn('rejected message not recorded; its dead letter says why', {
-      taskId: id,
-      error: failure as Error,
-    });
+  const tier = runtime.redelivery.tierOf(record.eventSourceARN) ?? 'unknown';
+  for (const each of id ? [id, ...related] : related) {
+    try {
+      await runtime.records.rejectUnstarted(
+        {
+          id: each,
+          task: each === id ? (task ?? 'unknown') : 'unknown',
+          tier,
+          createdAt: now,
+          source: known.source ?? 'unknown',
+        },
+        error,
+        REJECT_TTL_SECONDS,
+      );
+    } catch (failure) {
+      runtime.logger.warn('rejected message not recorded; its dead letter says why', {
+        taskId: each,
+        error: failure as Error,
+      });
+    }
   }
 }
 

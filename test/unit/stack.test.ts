@@ -126,8 +126,8 @@ describe('stores', () => {
     });
   });
 
-  it('encrypts every table and keeps point-in-time recovery on (task, domain and ledger tables)', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 3);
+  it('encrypts every table and keeps point-in-time recovery on (task, domain, ledger and Celery result tables)', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 4);
     template.resourcePropertiesCountIs(
       'AWS::DynamoDB::Table',
       {
@@ -135,7 +135,7 @@ describe('stores', () => {
         SSESpecification: { SSEEnabled: true },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       },
-      3,
+      4,
     );
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'failed' })],
