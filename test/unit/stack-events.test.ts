@@ -264,8 +264,14 @@ describe('stages', () => {
         .findWarning('*', Match.stringLikeRegexp('is DELETED with all its items'))
         .map((w) => String(w.entry.data));
     const dev = warnings(devStack);
-    expect(dev).toHaveLength(3);
-    for (const table of ['Test/Data/DataTable', 'Test/Data/LedgerTable', 'Test/Store/Table']) {
+    // The catalog turns the Celery result table on, so it is the fourth.
+    expect(dev).toHaveLength(4);
+    for (const table of [
+      'Test/Data/DataTable',
+      'Test/Data/LedgerTable',
+      'Test/Store/Table',
+      'Test/Celery/Results',
+    ]) {
       expect(dev.some((w) => w.startsWith(`${table} is DELETED with all its items`))).toBe(true);
     }
     expect(dev[0]).toContain('-c stage=prod');
