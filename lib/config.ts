@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { ERROR_RATE_PERCENT } from '../src/protocol/tier-targets.js';
 import { StackValidationError } from './validation.js';
 
 export const STAGES = ['dev', 'prod'] as const;
@@ -20,13 +21,13 @@ const CONFIGS: Readonly<Record<Stage, StageConfig>> = {
     stage: 'dev',
     removalPolicy: RemovalPolicy.DESTROY,
     logRetention: logs.RetentionDays.ONE_WEEK,
-    errorRatePercent: 10,
+    errorRatePercent: ERROR_RATE_PERCENT.dev,
   },
   prod: {
     stage: 'prod',
     removalPolicy: RemovalPolicy.RETAIN,
     logRetention: logs.RetentionDays.THREE_MONTHS,
-    errorRatePercent: 5,
+    errorRatePercent: ERROR_RATE_PERCENT.prod,
   },
 };
 
