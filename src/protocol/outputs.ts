@@ -23,6 +23,10 @@ export const STACK_OUTPUTS = {
   ledgerTableName: 'LedgerTableName',
   /** `dev` or `prod`. */
   stage: 'Stage',
+  /** Base URL of the monitoring HTTP API. */
+  monitoringApiUrl: 'MonitoringApiUrl',
+  /** Table of the task stream's statistics. */
+  statsTableName: 'StatsTableName',
 } as const;
 
 /**
