@@ -11,15 +11,20 @@ import { Beat } from './constructs/beat.js';
 import { CategoryWorker } from './constructs/category-worker.js';
 import { Delays } from './constructs/delays.js';
 import { EventTriggers } from './constructs/event-triggers.js';
+import { MonitoringApi, type MonitoringApiAuth } from './constructs/monitoring-api.js';
 import { Operations } from './constructs/operations.js';
 import { TaskEvents } from './constructs/task-events.js';
 import { TaskStore } from './constructs/task-store.js';
+import { TaskStream } from './constructs/task-stream.js';
 import { TierQueues } from './constructs/tier-queues.js';
 import { WorkloadData } from './constructs/workload-data.js';
 import {
   acknowledgeDelaySchedules,
   acknowledgeEventDeadLetterQueue,
+  acknowledgeMonitoringApi,
   acknowledgeRuntimePin,
+  acknowledgeStreamDeadLetterQueue,
+  acknowledgeStreamListing,
   acknowledgeTableIndexes,
 } from './nag-suppressions.js';
 import { checkQueuesOutputSize, queueParameterName } from './queue-directory.js';
@@ -37,6 +42,11 @@ export interface TaskSystemStackProps extends StackProps {
   readonly stage?: 'dev' | 'prod';
   /** @default - no e-mail subscription on the alert topic */
   readonly alertEmail?: string;
+  /**
+   * Who may call the monitoring API.
+   * @default { type: 'iam' } (SigV4-signed requests with execute-api:Invoke)
+   */
+  readonly monitoringAuth?: MonitoringApiAuth;
 }
 
 /**
@@ -108,12 +118,36 @@ export class TaskSystemStack extends Stack {
       queueFor,
       removalPolicy,
     });
+    const stream = new TaskStream(this, 'Stream', {
+      store,
+      events,
+      taskNames: [...catalog.tasks.keys()],
+      entry: `${PROJECT_ROOT}lambdas/task-stream/index.ts`,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      logRetention: this.config.logRetention,
+      removalPolicy,
+    });
+    const monitoring = new MonitoringApi(this, 'Monitoring', {
+      store,
+      stream,
+      delays,
+      queues: categories.map((c) => c.queues),
+      beatGroupName: beat.group.scheduleGroupName,
+      errorRatePercent: this.config.errorRatePercent,
+      entry: `${PROJECT_ROOT}lambdas/monitoring-api/index.ts`,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      auth: props.monitoringAuth,
+      logRetention: this.config.logRetention,
+      removalPolicy,
+    });
     const operations = new Operations(this, 'Operations', {
       categories,
       extraDeadLetterMetrics: {
         beat: beat.metricDeadLetterDepth(),
         triggers: triggers.metricDeadLetterDepth(),
+        taskStream: stream.metricDeadLetterDepth(),
       },
+      durationWidgetFunction: monitoring.handler.function,
       alertEmail: props.alertEmail,
       errorRatePercent: this.config.errorRatePercent,
       dashboardName: `${this.stackName}-tasks`,
@@ -161,9 +195,14 @@ export class TaskSystemStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.dataTableName, { value: data.dataTable.tableName });
     new CfnOutput(this, STACK_OUTPUTS.ledgerTableName, { value: data.ledgerTable.tableName });
     new CfnOutput(this, STACK_OUTPUTS.stage, { value: this.config.stage });
+    new CfnOutput(this, STACK_OUTPUTS.statsTableName, { value: stream.statsTable.tableName });
 
     acknowledgeRuntimePin(this);
     acknowledgeEventDeadLetterQueue(beat.deadLetterQueue);
     acknowledgeEventDeadLetterQueue(triggers.deadLetterQueue);
+    acknowledgeStreamDeadLetterQueue(stream.deadLetterQueue);
+    acknowledgeMonitoringApi(monitoring.handler, store.table, beat.group.scheduleGroupName);
+    acknowledgeDelaySchedules(monitoring.handler, delays.group.scheduleGroupName);
+    acknowledgeStreamListing(stream.observer);
   }
 }
