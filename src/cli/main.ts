@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerDlqCommands } from './commands/dlq.js';
+import { registerMonitoringCommands } from './commands/monitoring.js';
 import { registerOperationCommands } from './commands/operations.js';
 import { registerTaskCommands } from './commands/tasks.js';
 import { type Context, classify, createContext, EXIT, type GlobalOptions } from './context.js';
@@ -35,6 +36,7 @@ async function run(
 registerTaskCommands(program, run);
 registerOperationCommands(program, run);
 registerDlqCommands(program, run);
+registerMonitoringCommands(program, run);
 
 try {
   await program.parseAsync(process.argv);
