@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -71,7 +70,6 @@ export function testWorker(handlers: Partial<Record<string, TestHandler>> = {}) 
       }),
       telemetry: new Telemetry({
         metrics: (name, outcome) => emitted.push({ task: name, outcome }),
-        events: { client: new EventBridgeClient({ region: 'us-east-1' }), busName: 'bus' },
       }),
       random: () => 0.5,
     },

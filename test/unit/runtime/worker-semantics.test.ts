@@ -45,17 +45,8 @@ describe('retries', () => {
     expect(sent()).toEqual([expect.objectContaining({ QueueUrl: QUEUE_URL, DelaySeconds: 10 })]);
     expect(JSON.parse(sent()[0]?.MessageBody ?? '')).toEqual(envelope('t.plain', { attempt: 3 }));
     expect(emitted).toEqual([{ task: 't.plain', outcome: 'retried' }]);
-    const event = events.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
-    expect(event).toMatchObject({
-      Source: 'lovage',
-      DetailType: 'task.retried',
-      EventBusName: 'bus',
-    });
-    expect(JSON.parse(event?.Detail ?? '{}')).toMatchObject({
-      id: 'id-t.plain',
-      attempt: 2,
-      retryInSeconds: 10,
-    });
+    // Lifecycle events come from the task stream observer: nothing in the task's own path.
+    expect(events.commandCalls(PutEventsCommand)).toEqual([]);
   });
 
   it('sends a retry later than 900 s through a one-time schedule and remembers its name', async () => {
@@ -77,7 +68,7 @@ describe('retries', () => {
     expect(assignments(updates()[2])).toEqual({ scheduleName: name });
   });
 
-  it('fails for good after the last retry: FAILURE, dead letter with attempts, task.failed event', async () => {
+  it('fails for good after the last retry: FAILURE and a dead letter with attempts', async () => {
     const { handler, emitted } = testWorker({
       't.plain': async () => {
         throw new TypeError('still flaky');
@@ -91,12 +82,16 @@ describe('retries', () => {
     expect(emitted).toEqual([{ task: 't.plain', outcome: 'failed' }]);
   });
 
-  it('does not fail the task when the lifecycle event cannot be published', async () => {
+  it('makes no EventBridge call for any outcome (events come from the task stream)', async () => {
     events.on(PutEventsCommand).rejects(new Error('bus down'));
-    const { handler } = testWorker();
-    const out = await handler({ Records: [record(envelope('t.plain'))] }, context);
-    expect(out.batchItemFailures).toEqual([]);
-    expect(assignments(updates()[1])).toMatchObject({ state: 'SUCCESS' });
+    const { handler } = testWorker({
+      't.plain': async () => {
+        throw new TypeError('flaky');
+      },
+    });
+    await handler({ Records: [record(envelope('t.plain', { attempt: 4 }))] }, context);
+    await testWorker().handler({ Records: [record(envelope('t.plain'))] }, context);
+    expect(events.commandCalls(PutEventsCommand)).toEqual([]);
   });
 });
 
