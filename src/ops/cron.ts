@@ -80,17 +80,24 @@ function localParts(format: Intl.DateTimeFormat, date: Date): Local {
 
 /**
  * The latest time at or before `now` at which `expression` was due, in
- * `timezone`; undefined when it cannot tell (unsupported syntax) or the
- * schedule was not due in the last `lookbackDays`.
+ * `timezone`; undefined when it cannot tell (unsupported syntax, a rate
+ * without its start) or the schedule was not due in the last `lookbackDays`.
+ * A rate schedule fires every interval from its start (Scheduler counts from
+ * when the schedule was created).
  */
 export function previousDue(
   expression: string,
   timezone: string,
   now: Date,
+  start?: Date,
   lookbackDays = 35,
 ): Date | undefined {
   const rate = rateIntervalMs(expression);
-  if (rate !== undefined) return new Date(now.getTime() - (now.getTime() % rate));
+  if (rate !== undefined) {
+    if (!start || start.getTime() > now.getTime()) return undefined;
+    const elapsed = now.getTime() - start.getTime();
+    return elapsed < rate ? undefined : new Date(now.getTime() - (elapsed % rate));
+  }
   const match = /^cron\((.+)\)$/.exec(expression.trim());
   const fields = match?.[1]?.trim().split(/\s+/);
   if (!fields || fields.length !== 6) return undefined;
@@ -120,9 +127,9 @@ export function previousDue(
   }
   // Walk back hour by hour (time zones move by whole quarter hours at most within one),
   // then minute by minute inside an hour whose local date and hour match.
-  const start = now.getTime() - (now.getTime() % 60_000);
-  const hourStart = start - (start % 3_600_000);
-  for (let h = hourStart; h > start - lookbackDays * 86_400_000; h -= 3_600_000) {
+  const from = now.getTime() - (now.getTime() % 60_000);
+  const hourStart = from - (from % 3_600_000);
+  for (let h = hourStart; h > from - lookbackDays * 86_400_000; h -= 3_600_000) {
     const first = localParts(format, new Date(h));
     const last = localParts(format, new Date(h + 59 * 60_000));
     const matchesDay = (l: Local) =>
@@ -132,7 +139,7 @@ export function previousDue(
       !(matchesDay(last) && has(hours, last.hour))
     )
       continue;
-    for (let m = Math.min(h + 59 * 60_000, start); m >= h; m -= 60_000) {
+    for (let m = Math.min(h + 59 * 60_000, from); m >= h; m -= 60_000) {
       const local = localParts(format, new Date(m));
       if (matchesDay(local) && has(hours, local.hour) && has(minutes, local.minute))
         return new Date(m);
