@@ -9,6 +9,8 @@ import { work } from './work.js';
  */
 export const handler = createWorker(catalog, 'diagnostics', {
   'diagnostics.ping': ping,
+  'diagnostics.ping_untracked': ping,
+  'diagnostics.ping_ignored': ping,
   'diagnostics.flaky': flaky,
   'diagnostics.work': work,
   'diagnostics.fail': fail,
