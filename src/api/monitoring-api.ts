@@ -11,7 +11,7 @@ import { queueStats } from '../ops/queues.js';
 import { listSchedules } from '../ops/schedules.js';
 import { slowTasks } from '../ops/slow-tasks.js';
 import { readStats, readTotals, StatsOptionsError, type StatsSource } from '../ops/stats.js';
-import { ROUTES, type RouteKey } from '../protocol/monitoring-routes.js';
+import type { RouteKey } from '../protocol/monitoring-routes.js';
 import { STATES, type TaskState } from '../protocol/records.js';
 import {
   errorResponse,

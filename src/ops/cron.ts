@@ -100,7 +100,7 @@ export function previousDue(
   }
   const match = /^cron\((.+)\)$/.exec(expression.trim());
   const fields = match?.[1]?.trim().split(/\s+/);
-  if (!fields || fields.length !== 6) return undefined;
+  if (fields?.length !== 6) return undefined;
   const [minutes, hours, days, months, weekdays, years] = [
     parseField(fields[0] as string, 0, 59),
     parseField(fields[1] as string, 0, 23),
