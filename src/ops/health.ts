@@ -6,7 +6,7 @@ import type { Catalog } from '../catalog/index.js';
 import type { StackConfig } from '../client/index.js';
 import { statsKeys } from '../protocol/stats.js';
 import { TIER_TARGETS } from '../protocol/tier-targets.js';
-import { previousDue } from './cron.js';
+import { previousDue, rateIntervalMs } from './cron.js';
 import { type QueueStats, queueStats } from './queues.js';
 import { listSchedules } from './schedules.js';
 import { readStats, type StatsSource } from './stats.js';
@@ -154,20 +154,41 @@ async function scheduleReasons(
         );
         return undefined;
       }
-      const due = previousDue(s.expression, s.timezone, now);
-      if (!due) {
-        notes.push(`schedule ${s.name}: cannot tell when '${s.expression}' was last due`);
-        return undefined;
-      }
-      const created = s.createdAt ? Date.parse(s.createdAt) : 0;
-      if (now.getTime() - due.getTime() < SCHEDULE_GRACE_MS || due.getTime() < created)
-        return undefined;
+      const created = s.createdAt ? Date.parse(s.createdAt) : undefined;
       const out = await deps.stats.db.send(
         new GetCommand({ TableName: deps.stats.statsTable, Key: statsKeys.beat(s.name) }),
       );
       const last = typeof out.Item?.lastAt === 'string' ? out.Item.lastAt : undefined;
-      // A tick's task is written moments after its scheduled time; allow a minute of clock skew.
-      if (last && Date.parse(last) >= due.getTime() - 60_000) return undefined;
+      const lastMs = last ? Date.parse(last) : undefined;
+      const interval = rateIntervalMs(s.expression);
+      let due: Date | undefined;
+      if (interval !== undefined) {
+        // A rate fires every interval from its start: late once an interval and the grace
+        // have passed since the last tick (or since it was created, if none was seen).
+        const since = lastMs ?? created;
+        if (since === undefined) {
+          notes.push(`schedule ${s.name}: no tick seen yet and no creation time to count from`);
+          return undefined;
+        }
+        if (now.getTime() - since <= interval + SCHEDULE_GRACE_MS) return undefined;
+        due = new Date(since + interval);
+      } else {
+        due = previousDue(s.expression, s.timezone, now);
+        if (!due) {
+          notes.push(`schedule ${s.name}: cannot tell when '${s.expression}' was last due`);
+          return undefined;
+        }
+        if (now.getTime() - due.getTime() < SCHEDULE_GRACE_MS) return undefined;
+        if (created !== undefined && due.getTime() < created) return undefined;
+        // A tick's task is written moments after its scheduled time; allow a minute of clock skew.
+        if (lastMs !== undefined && lastMs >= due.getTime() - 60_000) return undefined;
+        if (lastMs === undefined && created === undefined) {
+          notes.push(
+            `schedule ${s.name}: no tick seen yet and no creation time to tell whether one was due`,
+          );
+          return undefined;
+        }
+      }
       return {
         severity: 'degraded',
         check: 'schedule',
