@@ -31,7 +31,7 @@ const sesSend = (stack: Stack) =>
  * What each seed category's task code calls, kept in one place so a reviewer
  * sees every grant and, next to it, every cdk-nag finding it causes with the
  * reason it is acknowledged. A category missing here gets only the runtime's
- * grants (its queues, its DLQs, task records, delays, the bus).
+ * grants (its queues, its DLQs, task records, delays).
  */
 export const CATEGORY_PERMISSIONS: Readonly<Record<string, (scope: PermissionScope) => void>> = {
   email: ({ stack, worker, data }) => {
@@ -53,8 +53,10 @@ export const CATEGORY_PERMISSIONS: Readonly<Record<string, (scope: PermissionSco
     acknowledgeTableIndexes(worker, data.ledgerTable);
     acknowledgeBucketPrefix(worker, data.bucket, BUCKET_PREFIXES.payments);
   },
-  orders: ({ stack, worker, data }) => {
+  orders: ({ stack, worker, data, events }) => {
     worker.addToRolePolicy(sesSend(stack));
+    // send_reminders publishes a domain event on the stack bus.
+    events.grantPublish(worker);
     data.grantItems(worker, DATA_PREFIXES.orders);
     acknowledgeSesIdentities(worker);
   },

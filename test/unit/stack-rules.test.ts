@@ -130,6 +130,19 @@ describe('least-privilege IAM per category', () => {
       refs(s.Action).includes('events:PutEvents'),
     );
     expect(refs(events.map((s) => s.Resource))).toContain('EventsBus');
+    // Lifecycle events come from the task stream observer, not from the workers.
+    for (const category of [
+      'email',
+      'payments',
+      'sync',
+      'analytics',
+      'monitoring',
+      'diagnostics',
+    ]) {
+      expect(
+        statementsOf(category).filter((s) => refs(s.Action).includes('events:PutEvents')),
+      ).toEqual([]);
+    }
   });
 });
 
