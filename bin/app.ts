@@ -2,6 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { alertEmailFrom, monitoringAllowNetworksFrom, stageConfig } from '../lib/config.js';
 import { celeryResultsFrom } from '../lib/constructs/celery-compat.js';
+import { monitoringAuthFrom } from '../lib/constructs/monitoring-api.js';
 import { TaskSystemStack } from '../lib/task-system-stack.js';
 import { catalog } from '../src/catalog/index.js';
 import { DEFAULT_STACK_NAME } from '../src/protocol/outputs.js';
@@ -18,6 +19,11 @@ new TaskSystemStack(app, process.env.LOVAGE_STACK_NAME ?? DEFAULT_STACK_NAME, {
     stage,
   ),
   celeryResults: celeryResultsFrom(app.node.tryGetContext('celeryResults')),
+  monitoringAuth: monitoringAuthFrom({
+    auth: app.node.tryGetContext('monitoringAuth'),
+    issuer: app.node.tryGetContext('monitoringJwtIssuer'),
+    audience: app.node.tryGetContext('monitoringJwtAudience'),
+  }),
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 // Every synth is checked against the AWS Solutions rules; a finding that is

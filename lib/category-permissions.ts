@@ -55,7 +55,7 @@ const grantSesSend = (stack: Stack, worker: CategoryWorker) =>
  * What each seed category's task code calls, kept in one place so a reviewer
  * sees every grant and, next to it, every cdk-nag finding it causes with the
  * reason it is acknowledged. A category missing here gets only the runtime's
- * grants (its queues, its DLQs, task records, delays, the bus).
+ * grants (its queues, its DLQs, task records, delays).
  */
 export const CATEGORY_PERMISSIONS: Readonly<Record<string, (scope: PermissionScope) => void>> = {
   email: ({ stack, worker, data }) => {
@@ -75,8 +75,10 @@ export const CATEGORY_PERMISSIONS: Readonly<Record<string, (scope: PermissionSco
     acknowledgeTableIndexes(worker, data.ledgerTable);
     acknowledgeBucketPrefix(worker, data.bucket, BUCKET_PREFIXES.payments);
   },
-  orders: ({ stack, worker, data }) => {
+  orders: ({ stack, worker, data, events }) => {
     grantSesSend(stack, worker);
+    // send_reminders publishes a domain event on the stack bus.
+    events.grantPublish(worker);
     // Reminders read open orders from the byKind index: only kinds under ORDER#.
     data.grantItems(worker, DATA_PREFIXES.orders, { byKind: true });
   },

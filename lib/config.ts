@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
 import { AddressSyntaxError, allowableClassOf, parseCidr } from '../src/protocol/addresses.js';
+import { ERROR_RATE_PERCENT } from '../src/protocol/tier-targets.js';
 import { StackValidationError } from './validation.js';
 
 export const STAGES = ['dev', 'prod'] as const;
@@ -30,14 +31,14 @@ const CONFIGS: Readonly<Record<Stage, StageConfig>> = {
     removalPolicy: RemovalPolicy.DESTROY,
     deletionProtection: false,
     logRetention: logs.RetentionDays.ONE_WEEK,
-    errorRatePercent: 10,
+    errorRatePercent: ERROR_RATE_PERCENT.dev,
   },
   prod: {
     stage: 'prod',
     removalPolicy: RemovalPolicy.RETAIN,
     deletionProtection: true,
     logRetention: logs.RetentionDays.THREE_MONTHS,
-    errorRatePercent: 5,
+    errorRatePercent: ERROR_RATE_PERCENT.prod,
   },
 };
 

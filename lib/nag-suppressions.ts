@@ -93,3 +93,46 @@ export function acknowledgeRuntimePin(stack: Stack): void {
     'Workers are pinned to nodejs22.x (arm64), the runtime the project supports and tests and the one the local emulator runs; moving to a newer runtime is a deliberate upgrade.',
   );
 }
+
+/** The task stream's DLQ receives descriptions of batches the stream gave up on. */
+export function acknowledgeStreamDeadLetterQueue(queue: IConstruct): void {
+  acknowledge(
+    queue,
+    'AwsSolutions-SQS3',
+    "This queue is itself a dead-letter queue: the task stream's on-failure destination for batches that kept failing; it is alarmed on and keeps messages 14 days.",
+  );
+}
+
+/** The observer's stream event source: CDK grants dynamodb:ListStreams, which has no resource-level permissions. */
+export function acknowledgeStreamListing(scope: IConstruct): void {
+  acknowledge(
+    scope,
+    'AwsSolutions-IAM5[Resource::*]',
+    "dynamodb:ListStreams (granted by the DynamoDB event source) has no resource-level permissions; reading records is limited to the task table's stream.",
+  );
+}
+
+/** The monitoring API reads what the CLI reads; three of its actions have no resource-level permissions. */
+export function acknowledgeMonitoringApi(
+  scope: IConstruct,
+  table: dynamodb.ITable,
+  beatGroupName: string,
+): void {
+  const stack = Stack.of(scope);
+  acknowledgeTableIndexes(scope, table);
+  acknowledge(
+    scope,
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${regionAccount(scope)}:schedule/${stack.resolve(beatGroupName)}/*]`,
+    "Reads (GetSchedule) the beat's schedules, whose names come from the catalog; limited to the stack's beat group.",
+  );
+  acknowledge(
+    scope,
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:${regionAccount(scope)}:stack/${stack.stackName}/*]`,
+    "DescribeStacks on its own stack (the outputs configure it, as they configure the CLI); the stack id's suffix is not known at synth.",
+  );
+  acknowledge(
+    scope,
+    'AwsSolutions-IAM5[Resource::*]',
+    'scheduler:ListSchedules and cloudwatch:GetMetricData (queue age for /health and /metrics) have no resource-level permissions; nothing else is granted on "*".',
+  );
+}

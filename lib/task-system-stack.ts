@@ -17,15 +17,20 @@ import { CategoryWorker } from './constructs/category-worker.js';
 import { CeleryCompat } from './constructs/celery-compat.js';
 import { Delays } from './constructs/delays.js';
 import { EventTriggers } from './constructs/event-triggers.js';
+import { MonitoringApi, type MonitoringApiAuth } from './constructs/monitoring-api.js';
 import { Operations } from './constructs/operations.js';
 import { TaskEvents } from './constructs/task-events.js';
 import { TaskStore } from './constructs/task-store.js';
+import { TaskStream } from './constructs/task-stream.js';
 import { TierQueues } from './constructs/tier-queues.js';
 import { WorkloadData } from './constructs/workload-data.js';
 import {
   acknowledgeDelaySchedules,
   acknowledgeEventDeadLetterQueue,
+  acknowledgeMonitoringApi,
   acknowledgeRuntimePin,
+  acknowledgeStreamDeadLetterQueue,
+  acknowledgeStreamListing,
   acknowledgeTableIndexes,
 } from './nag-suppressions.js';
 import { checkQueuesOutputSize, queueParameterName } from './queue-directory.js';
@@ -55,6 +60,11 @@ export interface TaskSystemStackProps extends StackProps {
    * @default the catalog's `celery.resultTable` (false unless the catalog turns it on)
    */
   readonly celeryResults?: boolean;
+  /**
+   * Who may call the monitoring API.
+   * @default { type: 'iam' } (SigV4-signed requests with execute-api:Invoke)
+   */
+  readonly monitoringAuth?: MonitoringApiAuth;
 }
 
 /**
@@ -124,13 +134,13 @@ export class TaskSystemStack extends Stack {
         .map((t) => t.name);
       return { name: category.name, queues, worker, tasks };
     });
-    const monitoring = categories.find((c) => c.name === 'monitoring');
-    if (monitoring && allowNetworks.length > 0) {
-      monitoring.worker.function.addEnvironment(
+    const monitoringCategory = categories.find((c) => c.name === 'monitoring');
+    if (monitoringCategory && allowNetworks.length > 0) {
+      monitoringCategory.worker.function.addEnvironment(
         WORKLOAD_ENV.monitoringAllowNetworks,
         allowNetworks.join(','),
       );
-      Annotations.of(monitoring.worker).addWarningV2(
+      Annotations.of(monitoringCategory.worker).addWarningV2(
         'lovage:monitoring-allow-networks',
         `monitoring may fetch ${allowNetworks.join(', ')} (monitoringAllowNetworks); every other loopback, link-local, private and unique-local address is refused`,
       );
@@ -148,12 +158,36 @@ export class TaskSystemStack extends Stack {
       queueFor,
       removalPolicy,
     });
+    const stream = new TaskStream(this, 'Stream', {
+      store,
+      events,
+      taskNames: [...catalog.tasks.keys()],
+      entry: `${PROJECT_ROOT}lambdas/task-stream/index.ts`,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      logRetention: this.config.logRetention,
+      removalPolicy,
+    });
+    const monitoring = new MonitoringApi(this, 'Monitoring', {
+      store,
+      stream,
+      delays,
+      queues: categories.map((c) => c.queues),
+      beatGroupName: beat.group.scheduleGroupName,
+      errorRatePercent: this.config.errorRatePercent,
+      entry: `${PROJECT_ROOT}lambdas/monitoring-api/index.ts`,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      auth: props.monitoringAuth,
+      logRetention: this.config.logRetention,
+      removalPolicy,
+    });
     const operations = new Operations(this, 'Operations', {
       categories,
       extraDeadLetterMetrics: {
         beat: beat.metricDeadLetterDepth(),
         triggers: triggers.metricDeadLetterDepth(),
+        taskStream: stream.metricDeadLetterDepth(),
       },
+      durationWidgetFunction: monitoring.handler.function,
       alertEmail: props.alertEmail,
       errorRatePercent: this.config.errorRatePercent,
       dashboardName: `${this.stackName}-tasks`,
@@ -201,6 +235,7 @@ export class TaskSystemStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.dataTableName, { value: data.dataTable.tableName });
     new CfnOutput(this, STACK_OUTPUTS.ledgerTableName, { value: data.ledgerTable.tableName });
     new CfnOutput(this, STACK_OUTPUTS.stage, { value: this.config.stage });
+    new CfnOutput(this, STACK_OUTPUTS.statsTableName, { value: stream.statsTable.tableName });
 
     Aspects.of(this).add(new DestroyedTablesWarning());
 
@@ -217,9 +252,15 @@ export class TaskSystemStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.celeryClientPolicyArn, {
       value: this.celery.clientPolicy.managedPolicyArn,
     });
+    // The observer mirrors Celery-originated tasks into the result table, when there is one.
+    this.celery.grantMirrorWrites(stream.observer.function);
 
     acknowledgeRuntimePin(this);
     acknowledgeEventDeadLetterQueue(beat.deadLetterQueue);
     acknowledgeEventDeadLetterQueue(triggers.deadLetterQueue);
+    acknowledgeStreamDeadLetterQueue(stream.deadLetterQueue);
+    acknowledgeMonitoringApi(monitoring.handler, store.table, beat.group.scheduleGroupName);
+    acknowledgeDelaySchedules(monitoring.handler, delays.group.scheduleGroupName);
+    acknowledgeStreamListing(stream.observer);
   }
 }

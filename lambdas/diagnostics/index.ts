@@ -18,6 +18,8 @@ const journal = (ctx: TaskContext) => writeJournal(db, process.env[WORKER_ENV.ta
  */
 export const handler = createWorker(catalog, 'diagnostics', {
   'diagnostics.ping': journaled(journal, ping),
+  'diagnostics.ping_untracked': journaled(journal, ping),
+  'diagnostics.ping_ignored': journaled(journal, ping),
   'diagnostics.flaky': journaled(journal, flaky),
   'diagnostics.work': work,
   'diagnostics.fail': fail,

@@ -28,7 +28,7 @@ export interface CategoryWorkerProps {
   readonly store: TaskStore;
   /** Where retries and ETAs beyond 900 s are scheduled. */
   readonly delays: Delays;
-  /** Where lifecycle events are published. */
+  /** The stack's bus; its name is in the environment for task code that publishes domain events. */
   readonly events: TaskEvents;
   /** Handler source file (bundled with esbuild, AWS SDK included). */
   readonly entry: string;
@@ -55,8 +55,8 @@ export interface CategoryWorkerProps {
  * The Lambda function of one category, fed by one SQS event-source mapping
  * per tier queue (partial batch responses, per-tier concurrency). Its role
  * starts empty: it may write its own log group, consume and re-send to its
- * own queues, send to its own DLQs, write task records, schedule delays and
- * publish events; the stack adds what its task code calls.
+ * own queues, send to its own DLQs, write task records and schedule delays;
+ * the stack adds what its task code calls (publishing to the bus included).
  */
 export class CategoryWorker extends Construct implements iam.IGrantable {
   readonly function: nodejs.NodejsFunction;
@@ -159,7 +159,8 @@ export class CategoryWorker extends Construct implements iam.IGrantable {
     }
     store.grantWriteRecords(this.function);
     delays.grantScheduleDelays(this.function, category.name);
-    events.grantPublish(this.function);
+    // Lifecycle events come from the task stream observer: a worker publishes to the bus
+    // only when its task code does (CATEGORY_PERMISSIONS grants that).
   }
 
   get grantPrincipal(): iam.IPrincipal {

@@ -76,6 +76,19 @@ export class Delays extends Construct {
    * iam:PassRole on that one role, to scheduler.amazonaws.com only.
    */
   grantScheduleDelays(grantee: iam.IGrantable, category: string): iam.Grant {
+    return this.grantSchedules(grantee, this.categoryDeliveryRole(category));
+  }
+
+  /**
+   * Lets `grantee` act as a client (the monitoring API sending and revoking
+   * tasks): the same schedule actions, and iam:PassRole on the senders'
+   * delivery role, which may deliver to every tier queue.
+   */
+  grantClientDelays(grantee: iam.IGrantable): iam.Grant {
+    return this.grantSchedules(grantee, this.deliveryRole);
+  }
+
+  private grantSchedules(grantee: iam.IGrantable, role: iam.IRole): iam.Grant {
     const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
@@ -90,7 +103,7 @@ export class Delays extends Construct {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],
-        resources: [this.categoryDeliveryRole(category).roleArn],
+        resources: [role.roleArn],
         conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
       }),
     );

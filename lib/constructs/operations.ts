@@ -1,10 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { Tier } from '../../src/catalog/index.js';
+import { TIER_TARGETS } from '../../src/protocol/tier-targets.js';
 import type { CategoryWorker } from './category-worker.js';
 import type { TierQueues } from './tier-queues.js';
 
@@ -24,13 +26,14 @@ export interface TierAlarmThresholds {
   readonly oldestMessageAge: Duration;
 }
 
-/** Defaults: the higher the tier, the sooner someone is told. */
-export const DEFAULT_TIER_THRESHOLDS: Readonly<Record<Tier, TierAlarmThresholds>> = {
-  critical: { backlog: 100, oldestMessageAge: Duration.minutes(1) },
-  high: { backlog: 500, oldestMessageAge: Duration.minutes(5) },
-  normal: { backlog: 1000, oldestMessageAge: Duration.minutes(15) },
-  low: { backlog: 5000, oldestMessageAge: Duration.hours(1) },
-};
+/** Defaults (TIER_TARGETS, shared with the health check): the higher the tier, the sooner someone is told. */
+export const DEFAULT_TIER_THRESHOLDS: Readonly<Record<Tier, TierAlarmThresholds>> =
+  Object.fromEntries(
+    Object.entries(TIER_TARGETS).map(([tier, t]) => [
+      tier,
+      { backlog: t.backlog, oldestMessageAge: Duration.seconds(t.oldestMessageAgeSeconds) },
+    ]),
+  ) as Record<Tier, TierAlarmThresholds>;
 
 export interface OperationsProps {
   readonly categories: readonly MonitoredCategory[];
@@ -50,6 +53,13 @@ export interface OperationsProps {
   readonly errorRatePercent?: number;
   /** @default 'Lovage' */
   readonly dashboardName?: string;
+  /**
+   * The function behind the per-task duration widgets (a CloudWatch custom
+   * widget): p50/p95/p99 from the task stream's statistics, the numbers
+   * `GET /stats` and `lovage stats` show.
+   * @default - p95 of the runtime's EMF TaskDuration metric
+   */
+  readonly durationWidgetFunction?: lambda.IFunction;
 }
 
 /**
@@ -169,11 +179,19 @@ export class Operations extends Construct {
           ),
           width: 12,
         }),
-        new cloudwatch.GraphWidget({
-          title: `${name}: task duration p95 (ms)`,
-          left: tasks.map((t) => worker.metricTask(t, 'TaskDuration', { label: t })),
-          width: 12,
-        }),
+        props.durationWidgetFunction
+          ? new cloudwatch.CustomWidget({
+              title: `${name}: task duration p50 / p95 / p99`,
+              functionArn: props.durationWidgetFunction.functionArn,
+              params: { tasks },
+              updateOnTimeRangeChange: true,
+              width: 12,
+            })
+          : new cloudwatch.GraphWidget({
+              title: `${name}: task duration p95 (ms)`,
+              left: tasks.map((t) => worker.metricTask(t, 'TaskDuration', { label: t })),
+              width: 12,
+            }),
       );
       alarm(
         `${name}TaskFailureRate`,

@@ -27,6 +27,8 @@ export class TaskStore extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: TABLE_KEYS.ttl,
+      // Feeds the task stream observer (lib/constructs/task-stream.ts).
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     for (const index of [TABLE_KEYS.byName, TABLE_KEYS.byState]) {

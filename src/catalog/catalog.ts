@@ -190,6 +190,17 @@ export const catalog = defineCatalog({
           schema: PingArgs,
           description: 'Echo the message with runtime facts (like `celery inspect ping`)',
         }),
+        // The same ping with the two lighter record options, for bench/requests.ts.
+        'diagnostics.ping_untracked': task({
+          schema: PingArgs,
+          trackStarted: false,
+          description: 'diagnostics.ping without the STARTED claim (trackStarted: false)',
+        }),
+        'diagnostics.ping_ignored': task({
+          schema: PingArgs,
+          ignoreResult: true,
+          description: 'diagnostics.ping that writes nothing on success (ignoreResult)',
+        }),
         'diagnostics.flaky': task({
           schema: FlakyArgs,
           maxRetries: 3,

@@ -14,6 +14,7 @@ import {
 } from '../local/index.js';
 import { registerCeleryCommands } from './commands/celery.js';
 import { registerDlqCommands } from './commands/dlq.js';
+import { registerMonitoringCommands } from './commands/monitoring.js';
 import { registerOperationCommands } from './commands/operations.js';
 import { registerTaskCommands } from './commands/tasks.js';
 import {
@@ -106,6 +107,7 @@ registerTaskCommands(program, run);
 registerOperationCommands(program, run);
 registerDlqCommands(program, run);
 registerCeleryCommands(program, run);
+registerMonitoringCommands(program, run);
 
 try {
   await program.parseAsync(process.argv);

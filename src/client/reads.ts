@@ -183,6 +183,7 @@ export function toStatus(item: TaskRecord): TaskStatus {
     'tier',
     'attempt',
     'result',
+    'durationMs',
     'error',
     'progress',
     'history',

@@ -26,6 +26,12 @@ export interface StackConfig {
   readonly delayRoleArn: string;
   readonly eventBusName: string;
   readonly dashboardName: string;
+  /** Base URL of the monitoring HTTP API (absent on stacks deployed before it existed). */
+  readonly monitoringApiUrl?: string;
+  /** Table of the task stream's statistics (absent on stacks deployed before it existed). */
+  readonly statsTableName?: string;
+  /** `dev` or `prod`. */
+  readonly stage?: string;
 }
 
 export interface StackLookupOptions {
@@ -97,6 +103,13 @@ export async function loadStackConfig(options: StackLookupOptions = {}): Promise
     delayRoleArn: need(STACK_OUTPUTS.delayRoleArn),
     eventBusName: need(STACK_OUTPUTS.eventBusName),
     dashboardName: need(STACK_OUTPUTS.dashboardName),
+    ...(outputs[STACK_OUTPUTS.monitoringApiUrl]
+      ? { monitoringApiUrl: outputs[STACK_OUTPUTS.monitoringApiUrl] }
+      : {}),
+    ...(outputs[STACK_OUTPUTS.stage] ? { stage: outputs[STACK_OUTPUTS.stage] } : {}),
+    ...(outputs[STACK_OUTPUTS.statsTableName]
+      ? { statsTableName: outputs[STACK_OUTPUTS.statsTableName] }
+      : {}),
   };
 }
 

@@ -136,6 +136,8 @@ export interface TaskStatus {
   readonly tier?: string;
   readonly attempt?: number;
   readonly result?: unknown;
+  /** How long the latest run took, ms (written with SUCCESS, RETRY and FAILURE). */
+  readonly durationMs?: number;
   readonly error?: TaskError;
   readonly progress?: TaskProgress;
   /** Every transition, oldest first. */

@@ -16,7 +16,16 @@ export {
   type Finding,
   repair,
 } from './doctor.js';
+export {
+  checkHealth,
+  type HealthDependencies,
+  type HealthReason,
+  type HealthReport,
+  type HealthStatus,
+} from './health.js';
+export { quantileMs } from './histogram.js';
 export { LetterHold, type ReleaseFailure } from './letter-hold.js';
+export { METRIC_NAMES, PROMETHEUS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 export { type QueueStats, queueStats } from './queues.js';
 export {
   checkRedrivable,
@@ -35,3 +44,16 @@ export {
   ScheduleNotFoundError,
   setScheduleState,
 } from './schedules.js';
+export { type SlowTaskOptions, slowTasks } from './slow-tasks.js';
+export {
+  addUp,
+  readStats,
+  readTotals,
+  type StatCounters,
+  type StatsOptions,
+  StatsOptionsError,
+  type StatsReport,
+  type StatsSource,
+  summarize,
+  type TaskStats,
+} from './stats.js';

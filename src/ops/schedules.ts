@@ -21,6 +21,8 @@ export interface BeatSchedule {
   readonly state: 'ENABLED' | 'DISABLED';
   readonly task: string | undefined;
   readonly tier: string | undefined;
+  /** When the schedule was created (Scheduler's CreationDate), ISO-8601. */
+  readonly createdAt?: string;
 }
 
 export class ScheduleNotFoundError extends LovageError {
@@ -161,5 +163,6 @@ function toBeatSchedule(s: GetScheduleCommandOutput): BeatSchedule {
     state: s.State === 'DISABLED' ? 'DISABLED' : 'ENABLED',
     task: typeof envelope.task === 'string' ? envelope.task : undefined,
     tier: typeof envelope.tier === 'string' ? envelope.tier : undefined,
+    ...(s.CreationDate ? { createdAt: s.CreationDate.toISOString() } : {}),
   };
 }

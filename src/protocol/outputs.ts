@@ -27,6 +27,10 @@ export const STACK_OUTPUTS = {
   celeryResultTable: 'CeleryResultTableName',
   /** Managed policy with what a Python Celery client needs (send; read results). */
   celeryClientPolicyArn: 'CeleryClientPolicyArn',
+  /** Base URL of the monitoring HTTP API. */
+  monitoringApiUrl: 'MonitoringApiUrl',
+  /** Table of the task stream's statistics. */
+  statsTableName: 'StatsTableName',
 } as const;
 
 /**

@@ -1,7 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { TaskError } from '../protocol/records.js';
+
+// Lifecycle events come from the task stream observer now (src/stream), published from
+// committed records; the name stays exported here for existing importers.
+export { LIFECYCLE_EVENTS } from '../protocol/lifecycle.js';
 
 /** CloudWatch namespace and metric names; the stack's dashboard reads exactly these. */
 export const TASK_METRICS = {
@@ -22,17 +25,9 @@ export const TASK_METRICS = {
   categoryDimension: 'category',
 } as const;
 
-/** Source and detail-types of the lifecycle events on the stack's bus. */
-export const LIFECYCLE_EVENTS = {
-  source: 'lovage',
-  succeeded: 'task.succeeded',
-  failed: 'task.failed',
-  retried: 'task.retried',
-} as const;
-
 export type Outcome = 'succeeded' | 'failed' | 'retried';
 
-/** What is known about a finished run; goes into the event detail (never args or result). */
+/** What is known about a finished run (never args or result). */
 export interface RunOutcome {
   readonly id: string;
   readonly task: string;
@@ -69,51 +64,19 @@ export const powertoolsMetrics: MetricsSink = (task, outcome, durationMs) => {
 };
 
 /**
- * Metrics and lifecycle events of each run. Publishing is best effort: a
- * failed PutEvents is logged and never fails the task.
+ * Metrics of each run: one EMF document, best effort (a failure is logged and
+ * never fails the task). Lifecycle events are not published from here: the
+ * task stream observer publishes them, batched, from the committed records,
+ * so a task's own path makes no EventBridge call.
  */
 export class Telemetry {
-  constructor(
-    private readonly options: {
-      readonly metrics?: MetricsSink;
-      readonly events?: { readonly client: EventBridgeClient; readonly busName: string };
-    } = {},
-  ) {}
+  constructor(private readonly options: { readonly metrics?: MetricsSink } = {}) {}
 
   async record(outcome: Outcome, run: RunOutcome, logger: Logger): Promise<void> {
     try {
       (this.options.metrics ?? powertoolsMetrics)(run.task, outcome, run.durationMs);
     } catch (error) {
       logger.warn('could not emit task metrics', { error: error as Error });
-    }
-    const events = this.options.events;
-    if (!events) return;
-    try {
-      const out = await events.client.send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              EventBusName: events.busName,
-              Source: LIFECYCLE_EVENTS.source,
-              DetailType: LIFECYCLE_EVENTS[outcome],
-              Detail: JSON.stringify(run),
-            },
-          ],
-        }),
-      );
-      if (out.FailedEntryCount) {
-        const entry = out.Entries?.[0];
-        logger.warn('lifecycle event not published', {
-          event: LIFECYCLE_EVENTS[outcome],
-          errorCode: entry?.ErrorCode,
-          errorMessage: entry?.ErrorMessage,
-        });
-      }
-    } catch (error) {
-      logger.warn('lifecycle event not published', {
-        event: LIFECYCLE_EVENTS[outcome],
-        error: error as Error,
-      });
     }
   }
 }

@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DeleteMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -29,8 +28,8 @@ export interface WorkerDependencies {
    */
   readonly redelivery?: Redelivery;
   /**
-   * Metrics and lifecycle events.
-   * @default Powertools EMF metrics on stdout, no events
+   * Metrics of each run (lifecycle events come from the task stream observer).
+   * @default Powertools EMF metrics on stdout
    */
   readonly telemetry?: Telemetry;
   /**
@@ -221,9 +220,6 @@ function dependenciesFromEnvironment(): WorkerDependencies {
       scheduler: new SchedulerClient({}),
       groupName: requireEnv(WORKER_ENV.delayScheduleGroup),
       roleArn: requireEnv(WORKER_ENV.delayRoleArn),
-    }),
-    telemetry: new Telemetry({
-      events: { client: new EventBridgeClient({}), busName: requireEnv(WORKER_ENV.eventBus) },
     }),
   };
 }

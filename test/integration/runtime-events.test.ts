@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { deployed, takeMessage } from '../helpers/deployed.js';
+import { deployed, purge, takeMessage } from '../helpers/deployed.js';
 import { type Env, envelope, finished, sendRaw } from './runtime-helpers.js';
 
 let env: Env;
@@ -18,6 +18,8 @@ beforeAll(async () => {
     new CreateQueueCommand({ QueueName: 'lovage-test-lifecycle-probe' }),
   );
   probe = queue.QueueUrl ?? '';
+  // Left over from earlier runs (the beat's tasks publish events too): start empty.
+  await purge(env.sqs, probe);
   const attributes = await env.sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: probe, AttributeNames: ['QueueArn'] }),
   );
@@ -27,7 +29,11 @@ beforeAll(async () => {
     new PutRuleCommand({
       Name: rule,
       EventBusName: env.config.eventBusName,
-      EventPattern: JSON.stringify({ source: ['lovage'] }),
+      // Drill tasks only: the beat's tasks publish lifecycle events all the time.
+      EventPattern: JSON.stringify({
+        source: ['lovage'],
+        detail: { task: [{ prefix: 'diagnostics.' }] },
+      }),
     }),
   );
   await events.send(

@@ -147,15 +147,15 @@ describe('event triggers', () => {
 describe('dashboard and alarms', () => {
   const tierCount = catalog.categories.reduce((n, c) => n + catalog.tiersOf(c.name).length, 0);
 
-  it('alarms on every DLQ, backlog and oldest message per tier, error rate per category, and the beat and trigger DLQs', () => {
+  it('alarms on every DLQ, backlog and oldest message per tier, error rate per category, and the beat, trigger and task stream DLQs', () => {
     template.resourceCountIs(
       'AWS::CloudWatch::Alarm',
-      3 * tierCount + 2 * catalog.categories.length + 2,
+      3 * tierCount + 2 * catalog.categories.length + 3,
     );
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 },
-      tierCount + 2,
+      tierCount + 3,
     );
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateAgeOfOldestMessage',
@@ -210,14 +210,18 @@ describe('dashboard and alarms', () => {
     });
   });
 
-  it('charts every task from the runtime EMF metrics (namespace Lovage, dimension task)', () => {
+  it('charts every task from the runtime EMF metrics (namespace Lovage, dimension task) and its durations from the task stream', () => {
     const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0] as {
       Properties: { DashboardBody: unknown };
     };
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
-    for (const metric of ['TaskSucceeded', 'TaskFailed', 'TaskRetried', 'TaskDuration']) {
+    for (const metric of ['TaskSucceeded', 'TaskFailed', 'TaskRetried']) {
       expect(body).toContain(metric);
     }
+    // p50/p95/p99 per task: custom widgets drawn by the monitoring function from the statistics.
+    expect(body).toContain('\\"type\\":\\"custom\\"');
+    expect(body).toContain('MonitoringHandlerFunction');
+    expect(body).toContain('diagnostics.ping');
     for (const name of catalog.tasks.keys()) {
       expect(body).toContain(`\\"Lovage\\",\\"TaskSucceeded\\",\\"task\\",\\"${name}\\"`);
     }
@@ -264,9 +268,10 @@ describe('stages', () => {
         .findWarning('*', Match.stringLikeRegexp('is DELETED with all its items'))
         .map((w) => String(w.entry.data));
     const dev = warnings(devStack);
-    // The catalog turns the Celery result table on, so it is the fourth.
-    expect(dev).toHaveLength(4);
+    // The statistics table, and the Celery result table the catalog turns on, go too.
+    expect(dev).toHaveLength(5);
     for (const table of [
+      'Test/Stream/Stats',
       'Test/Data/DataTable',
       'Test/Data/LedgerTable',
       'Test/Store/Table',

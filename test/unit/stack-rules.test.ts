@@ -64,7 +64,8 @@ describe('least-privilege IAM per category', () => {
         }),
       },
     });
-    expect(Object.keys(roles)).toHaveLength(catalog.categories.length);
+    // ... and so do the task stream observer and the monitoring API.
+    expect(Object.keys(roles)).toHaveLength(catalog.categories.length + 2);
     for (const role of Object.values(roles)) {
       expect(
         (role as { Properties: Record<string, unknown> }).Properties.ManagedPolicyArns,
@@ -244,6 +245,19 @@ describe('least-privilege IAM per category', () => {
       refs(s.Action).includes('events:PutEvents'),
     );
     expect(refs(events.map((s) => s.Resource))).toContain('EventsBus');
+    // Lifecycle events come from the task stream observer, not from the workers.
+    for (const category of [
+      'email',
+      'payments',
+      'sync',
+      'analytics',
+      'monitoring',
+      'diagnostics',
+    ]) {
+      expect(
+        statementsOf(category).filter((s) => refs(s.Action).includes('events:PutEvents')),
+      ).toEqual([]);
+    }
   });
 });
 

@@ -17,13 +17,13 @@ const tierPairs = catalog.categories.flatMap((c) =>
 );
 
 describe('queues per (category, tier)', () => {
-  it('creates a queue and a DLQ for every (category, tier) the catalog uses, plus the beat and trigger DLQs', () => {
+  it('creates a queue and a DLQ for every (category, tier) the catalog uses, plus the beat, trigger and task stream DLQs', () => {
     expect(tierPairs.length).toBeGreaterThanOrEqual(10);
-    template.resourceCountIs('AWS::SQS::Queue', 2 * tierPairs.length + 2);
+    template.resourceCountIs('AWS::SQS::Queue', 2 * tierPairs.length + 3);
     template.resourcePropertiesCountIs(
       'AWS::SQS::Queue',
       { MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true },
-      tierPairs.length + 2,
+      tierPairs.length + 3,
     );
   });
 
@@ -66,14 +66,15 @@ describe('queues per (category, tier)', () => {
           ]),
         },
       },
-      2 * tierPairs.length + 2,
+      2 * tierPairs.length + 3,
     );
   });
 });
 
 describe('workers', () => {
   it('runs one function per category on nodejs22.x arm64 with the catalog memory and timeout', () => {
-    template.resourceCountIs('AWS::Lambda::Function', catalog.categories.length);
+    // ... plus the task stream observer and the monitoring API.
+    template.resourceCountIs('AWS::Lambda::Function', catalog.categories.length + 2);
     for (const c of catalog.categories) {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Runtime: 'nodejs22.x',
@@ -93,7 +94,8 @@ describe('workers', () => {
   });
 
   it('feeds each function from each tier queue with partial batch responses and per-tier concurrency', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', tierPairs.length);
+    // One per tier queue, and the task table's stream into the observer.
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', tierPairs.length + 1);
     for (const [tier, max] of [
       ['high', 20],
       ['normal', 10],
@@ -126,8 +128,8 @@ describe('stores', () => {
     });
   });
 
-  it('encrypts every table and keeps point-in-time recovery on (task, domain, ledger and Celery result tables)', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 4);
+  it('encrypts every table and keeps point-in-time recovery on (task, statistics, domain, ledger and Celery result tables)', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 5);
     template.resourcePropertiesCountIs(
       'AWS::DynamoDB::Table',
       {
@@ -135,7 +137,7 @@ describe('stores', () => {
         SSESpecification: { SSEEnabled: true },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       },
-      4,
+      5,
     );
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'failed' })],
