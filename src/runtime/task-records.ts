@@ -16,6 +16,7 @@ import {
   type TaskRecord,
   taskKey,
 } from '../protocol/records.js';
+import { storedArgs } from './stored-args.js';
 import {
   type Condition,
   claimCondition,
@@ -56,7 +57,7 @@ export type RecordSeed = Pick<
   Envelope,
   'id' | 'task' | 'tier' | 'attempt' | 'createdAt' | 'source' | 'correlationId'
 > &
-  Partial<Pick<Envelope, 'parentId' | 'rootId'>>;
+  Partial<Pick<Envelope, 'parentId' | 'rootId' | 'args'>>;
 
 const epochSeconds = (ms: number) => Math.floor(ms / 1000);
 
@@ -321,6 +322,7 @@ export class TaskRecords {
     put('correlationId', envelope.correlationId, true);
     put('parentId', envelope.parentId, true);
     put('rootId', envelope.rootId, true);
+    put('args', storedArgs(envelope.args), true);
     // What changes with every transition.
     put('state', to, false);
     put('attempt', envelope.attempt, false);
