@@ -65,17 +65,16 @@ export async function ensureChromium(log: (message: string) => void = () => {}):
 
 /**
  * Flags for a headless run that talks to nothing but the page it is given: no sandbox (the
- * tests run as root), no GPU, no background traffic, updates or sync, a fresh profile.
+ * tests run as root), no GPU, no background traffic, updates or sync. The profile is a fresh
+ * directory every launch, given to playwright-core's launchPersistentContext, which passes it
+ * as --user-data-dir.
  */
-export function chromiumArgs(userDataDir: string): string[] {
-  return [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--no-first-run',
-    '--disable-sync',
-    `--user-data-dir=${userDataDir}`,
-  ];
-}
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];

@@ -10,15 +10,22 @@ import { LetterPanel } from './letter.js';
 import { Redrive } from './redrive.js';
 
 const FINISHED = ['SUCCESS', 'FAILURE', 'REVOKED', 'EXPIRED'];
-/** A running task is read every second, so its progress bar moves as it reports. */
+/** A task that may be running is read every second, so its progress bar moves as it reports. */
 const LIVE_MS = 1000;
-const IDLE_MS = 5000;
+/** A task scheduled for later. */
+const WAITING_MS = 5000;
+
+function refresh(t: TaskDetail | undefined): number | undefined {
+  if (t && FINISHED.includes(t.state)) return undefined;
+  return t?.state === 'PENDING' && t.eta && Date.parse(t.eta) > Date.now() + 60_000
+    ? WAITING_MS
+    : LIVE_MS;
+}
 
 export function TaskPage({ id }: { id: string }) {
   const task = usePoll(
     (signal) => getJson<TaskDetail>(`/api/tasks/${encodeURIComponent(id)}`, undefined, signal),
-    (data) =>
-      !data ? IDLE_MS : FINISHED.includes(data.state) ? undefined : data.task ? LIVE_MS : IDLE_MS,
+    refresh,
     [id],
   );
   const t = task.data;
