@@ -247,6 +247,7 @@ export class TaskRecords {
       ...(envelope.correlationId ? { correlationId: envelope.correlationId } : {}),
       ...(envelope.parentId ? { parentId: envelope.parentId } : {}),
       ...(envelope.rootId ? { rootId: envelope.rootId } : {}),
+      ...(envelope.args !== undefined ? { args: storedArgs(envelope.args) } : {}),
     };
     const due = envelope.eta ? Date.parse(envelope.eta) : now;
     try {
