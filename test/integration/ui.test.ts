@@ -2,8 +2,8 @@
  * `lovage ui` in a real browser against the deployed stack: the real command started as a user
  * starts it, headless Chromium clicking and typing in the page, and every outcome checked where
  * it lands (the task table through the client, the queues through SQS). The same run saves
- * screenshots of the main pages: into docs/ with LOVAGE_UI_SCREENSHOTS=docs (what the README
- * shows), else into .lovage/ui-screenshots/.
+ * screenshots of the main pages: into docs/ui/ with LOVAGE_UI_SCREENSHOTS=docs (what the
+ * README shows), else into .lovage/ui-screenshots/.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -30,7 +30,7 @@ import { deployed, eventually, verifiedSender } from '../helpers/deployed.js';
 
 const SHOTS =
   process.env.LOVAGE_UI_SCREENSHOTS === 'docs'
-    ? join(PROJECT_ROOT, 'docs')
+    ? join(PROJECT_ROOT, 'docs', 'ui')
     : join(PROJECT_ROOT, '.lovage', 'ui-screenshots');
 const PAGE_BUDGET_BYTES = 200 * 1024;
 
@@ -56,7 +56,7 @@ const open = async (path: string) => {
   if ((await browser.context.cookies(ui.origin)).length === 0) await page.goto(ui.url);
   return page.goto(`${ui.origin}${path}`);
 };
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `ui-${name}.png`) });
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
 /** Waits for `text` to be visible in the page. */
 const see = (text: string | RegExp, timeout = 60_000) =>
   page.getByText(text).first().waitFor({ state: 'visible', timeout });
