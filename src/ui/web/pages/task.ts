@@ -29,13 +29,19 @@ export function TaskPage({ id }: { id: string }) {
     [id],
   );
   const t = task.data;
+  // Once its letter is open, the section stays when a redrive moves the task on (to PENDING,
+  // then SUCCESS), so the redrive's outcome stays in view.
+  const [letterOf, setLetterOf] = useState<string | undefined>();
+  const letterShown =
+    t?.queue !== undefined &&
+    (letterOf === id || ['FAILURE', 'STARTED', 'PROGRESS'].includes(t.state));
   return html`<h1 tabindex="-1">Task <code class="id">${id}</code></h1>
     <${Freshness} at=${task.at} loading=${task.loading} />
     <${Problem} error=${task.error} />
     ${t ? html`<${Summary} t=${t} reload=${task.reload} />` : null}
     ${t && !t.task && !t.createdAt ? html`<p class="note">No record of this id yet: it is queued and not started, was never sent, or its record has expired. This page keeps looking.</p>` : null}
     ${t?.task ? html`<${Details} t=${t} />` : null}
-    ${t && ['FAILURE', 'STARTED', 'PROGRESS'].includes(t.state) && t.queue ? html`<${TaskLetter} t=${t} reload=${task.reload} />` : null}
+    ${t && letterShown ? html`<${TaskLetter} t=${t} reload=${task.reload} onFound=${() => setLetterOf(id)} />` : null}
     ${t?.history?.length ? html`<${History} t=${t} />` : null}`;
 }
 
@@ -168,7 +174,15 @@ function History({ t }: { t: TaskDetail }) {
 }
 
 /** A failed (or lost) task's dead letter: found on request, since reading a DLQ hides its letters a moment. */
-function TaskLetter({ t, reload }: { t: TaskDetail; reload: () => void }) {
+function TaskLetter({
+  t,
+  reload,
+  onFound,
+}: {
+  t: TaskDetail;
+  reload: () => void;
+  onFound: () => void;
+}) {
   const [letter, setLetter] = useState<LetterDetail | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
   const [looking, setLooking] = useState(false);
@@ -177,6 +191,7 @@ function TaskLetter({ t, reload }: { t: TaskDetail; reload: () => void }) {
     setError(undefined);
     try {
       setLetter(await getJson<LetterDetail>(`/api/tasks/${encodeURIComponent(t.id)}/letter`));
+      onFound();
     } catch (e) {
       setError(e as ApiError);
     } finally {
