@@ -209,6 +209,8 @@ describe('lovage ui', () => {
     expect(done.state).toBe('SUCCESS');
     expect(done.history?.some((h) => h.note === 'redriven from the dead-letter queue')).toBe(true);
     await page.locator('.headline .state-success').waitFor({ timeout: 30_000 });
+    // The redrive's outcome is still in view once the task has finished.
+    expect(await page.getByText('Moved 1 of 1 letter(s).').isVisible()).toBe(true);
   });
 
   it('purges a DLQ only once its name is typed, and no other site can make it purge', async () => {
