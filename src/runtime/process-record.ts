@@ -9,6 +9,7 @@ import { sendToDeadLetter } from './dead-letter.js';
 import { WrongCategoryError } from './errors.js';
 import { execute } from './execute.js';
 import type { Invocation } from './invocation.js';
+import { RunLogger } from './logging.js';
 import {
   fenceOf,
   type RunScope,
@@ -84,14 +85,12 @@ export async function processRecord(
   )
     return 'done';
 
-  const logger = runtime.logger.createChild({
-    persistentKeys: {
-      taskId: envelope.id,
-      task: envelope.task,
-      attempt: envelope.attempt,
-      // Tasks sent without one are correlated by their own id, so every line has one.
-      correlationId: envelope.correlationId ?? envelope.rootId ?? envelope.id,
-    },
+  const logger = new RunLogger(runtime.logger, {
+    taskId: envelope.id,
+    task: envelope.task,
+    attempt: envelope.attempt,
+    // Tasks sent without one are correlated by their own id, so every line has one.
+    correlationId: envelope.correlationId ?? envelope.rootId ?? envelope.id,
   });
   const now = Date.now();
   const tracked = definition.trackStarted && !definition.ignoreResult;
@@ -155,7 +154,7 @@ export async function processRecord(
 
   const handler = scope.table[envelope.task];
   if (!handler) throw new Error(`no handler registered for '${envelope.task}'`);
-  logger.debug('running task', { args: redact(args) });
+  if (logger.debugging) logger.debug('running task', { args: redact(args) });
   await scope.invocation.watch(run, async () => {
     const outcome = await execute({
       handler,

@@ -77,13 +77,16 @@ export function createWorker<
   return async (event, context) => {
     runtime ??= resolveRuntime(dependencies ?? dependenciesFromEnvironment());
     const resolved = runtime;
-    const invocation = new Invocation(context, timeoutSeconds, resolved.logger);
+    const flush = () => resolved.telemetry.flush(resolved.logger);
+    const invocation = new Invocation(context, timeoutSeconds, resolved.logger, flush);
     const scope: RecordScope = { catalog, category, table, runtime: resolved, context, invocation };
     invocation.start();
     try {
       return await runBatch(event.Records, scope);
     } finally {
       invocation.stop();
+      // One EMF write per invocation, for every run it finished.
+      flush();
     }
   };
 }
@@ -128,6 +131,8 @@ async function runBatch(records: readonly SQSRecord[], scope: RecordScope) {
     }
   }
   if (lone) {
+    // The lone run may take the worker down: what its neighbours did is written first.
+    scope.runtime.telemetry.flush(scope.runtime.logger);
     await deleteHandled(scope, handled.splice(0));
     try {
       await processRecord(lone, scope, { alone: true });
