@@ -16,6 +16,7 @@ import {
   type TaskRecord,
   taskKey,
 } from '../protocol/records.js';
+import { type TransitionUpdate, TransitionUpdateBuilder } from './transition-update.js';
 import {
   type Condition,
   claimCondition,
@@ -299,40 +300,30 @@ export class TaskRecords {
       createdAt: envelope.createdAt,
       updatedAt: at,
     });
-    const names: Record<string, string> = { '#history': 'history' };
-    const values: Record<string, unknown> = { ':empty': [], ':entry': [entry] };
-    const sets = ['#history = list_append(if_not_exists(#history, :empty), :entry)'];
-    let i = 0;
-    const put = (key: string, value: unknown, onlyIfNew: boolean) => {
-      if (value === undefined) return;
-      names[`#c${i}`] = key;
-      values[`:c${i}`] = value;
-      sets.push(onlyIfNew ? `#c${i} = if_not_exists(#c${i}, :c${i})` : `#c${i} = :c${i}`);
-      i++;
-    };
+    const update = new TransitionUpdateBuilder();
     // Identity, written once when the item is created.
-    put('id', envelope.id, true);
-    put('task', envelope.task, true);
-    put('tier', envelope.tier, true);
-    put('createdAt', envelope.createdAt, true);
-    put('source', envelope.source, true);
-    put('gsi1pk', keys.gsi1pk, true);
-    put('gsi1sk', keys.gsi1sk, true);
-    put('correlationId', envelope.correlationId, true);
-    put('parentId', envelope.parentId, true);
-    put('rootId', envelope.rootId, true);
+    update.put('id', envelope.id, true);
+    update.put('task', envelope.task, true);
+    update.put('tier', envelope.tier, true);
+    update.put('createdAt', envelope.createdAt, true);
+    update.put('source', envelope.source, true);
+    update.put('gsi1pk', keys.gsi1pk, true);
+    update.put('gsi1sk', keys.gsi1sk, true);
+    update.put('correlationId', envelope.correlationId, true);
+    update.put('parentId', envelope.parentId, true);
+    update.put('rootId', envelope.rootId, true);
     // What changes with every transition.
-    put('state', to, false);
-    put('attempt', envelope.attempt, false);
-    put('updatedAt', at, false);
-    put('gsi2pk', keys.gsi2pk, false);
-    put('gsi2sk', keys.gsi2sk, false);
-    put('expiresAt', epochSeconds(now) + ttlSeconds, false);
-    if (to === 'RETRY' || to === 'FAILURE') put('error', fields.error, false);
-    const set = fields.set ?? {};
-    for (const key in set) put(key, set[key], false);
-    const removed = (fields.remove ?? []).filter((key) => !(key in set));
-    return this.update(envelope.id, condition, { sets, names, values, remove: removed });
+    update.put('state', to, false);
+    update.put('attempt', envelope.attempt, false);
+    update.put('updatedAt', at, false);
+    update.put('gsi2pk', keys.gsi2pk, false);
+    update.put('gsi2sk', keys.gsi2sk, false);
+    update.put('expiresAt', epochSeconds(now) + ttlSeconds, false);
+    if (to === 'RETRY' || to === 'FAILURE') update.put('error', fields.error, false);
+    const set = fields.set;
+    if (set) for (const key in set) update.put(key, set[key], false);
+    const removed = set ? fields.remove?.filter((key) => !(key in set)) : fields.remove;
+    return this.send(envelope.id, update.build(entry, condition, removed));
   }
 
   private async update(
@@ -359,15 +350,25 @@ export class TaskRecords {
       });
       remove = ` REMOVE ${placeholders.join(', ')}`;
     }
+    return this.send(id, {
+      updateExpression: `SET ${parts.sets.join(', ')}${remove}`,
+      conditionExpression: condition.expression,
+      names,
+      values: { ...condition.values, ...parts.values },
+    });
+  }
+
+  /** One conditional UpdateItem; a refused one returns the record that refused it. */
+  private async send(id: string, update: TransitionUpdate): Promise<Write> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: taskKey(id),
-          UpdateExpression: `SET ${parts.sets.join(', ')}${remove}`,
-          ConditionExpression: condition.expression,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ...condition.values, ...parts.values },
+          UpdateExpression: update.updateExpression,
+          ConditionExpression: update.conditionExpression,
+          ExpressionAttributeNames: update.names as Record<string, string>,
+          ExpressionAttributeValues: update.values,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
