@@ -17,6 +17,7 @@ import {
   resendNextAttempt,
   resolveLostRun,
 } from './outcome.js';
+import type { RecordReads } from './record-reads.js';
 import { redact } from './redact.js';
 import type { Runtime } from './runtime.js';
 import { judge, runsAlone, type Verdict } from './transitions.js';
@@ -29,6 +30,8 @@ export interface RecordScope {
   readonly runtime: Runtime;
   readonly context: Pick<Context, 'getRemainingTimeInMillis'>;
   readonly invocation: Invocation;
+  /** Record reads of this invocation, batched into one BatchGetItem. */
+  readonly reads: RecordReads;
 }
 
 /**
@@ -106,7 +109,7 @@ export async function processRecord(
   }
 
   if (envelope.eta && Date.parse(envelope.eta) - now > ETA_TOLERANCE_MS) {
-    const current = await runtime.records.get(envelope.id);
+    const current = await scope.reads.get(envelope.id);
     const verdict = judge(current, envelope.attempt, now);
     if (verdict.kind !== 'run') return refused(run, verdict, current);
     const delay = (Date.parse(envelope.eta) - now) / 1000;
@@ -131,7 +134,8 @@ export async function processRecord(
     }
   }
 
-  // Untracked tasks write no STARTED; one read tells whether this attempt is due.
+  // Untracked tasks write no STARTED; a read (batched with the batch's other reads) tells
+  // whether this attempt is due.
   let hadRecord = true;
   if (tracked) {
     const claim = await runtime.records.enter(envelope, 'STARTED', {
@@ -145,7 +149,7 @@ export async function processRecord(
       return refused(run, claim.verdict, claim.record);
     }
   } else {
-    const current = await runtime.records.get(envelope.id);
+    const current = await scope.reads.get(envelope.id);
     const verdict = judge(current, envelope.attempt, now);
     if (verdict.kind !== 'run') return refused(run, verdict, current);
     if (!mode.alone && runsAlone(current)) return 'alone';

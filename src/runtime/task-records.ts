@@ -1,5 +1,6 @@
 import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -60,6 +61,10 @@ export type RecordSeed = Pick<
   Partial<Pick<Envelope, 'parentId' | 'rootId'>>;
 
 const epochSeconds = (ms: number) => Math.floor(ms / 1000);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const TASK_KEY_PREFIX = taskKey('').pk;
+/** How often keys a BatchGetItem left unprocessed are asked for again. */
+const UNPROCESSED_ROUNDS = 4;
 
 /**
  * The runtime's writes to the task table. Every transition is one conditional
@@ -275,6 +280,37 @@ export class TaskRecords {
       new GetCommand({ TableName: this.tableName, Key: taskKey(id), ConsistentRead: true }),
     );
     return out.Item as TaskRecord | undefined;
+  }
+
+  /**
+   * Strongly consistent reads of up to 100 distinct tasks in one
+   * BatchGetItem; keys DynamoDB leaves unprocessed (throttling) are asked
+   * again with backoff, and if some still are, the call fails.
+   */
+  async getMany(ids: readonly string[]): Promise<Map<string, TaskRecord>> {
+    const found = new Map<string, TaskRecord>();
+    let keys = ids.map(taskKey);
+    for (let round = 0; keys.length > 0; round++) {
+      if (round > 0) {
+        if (round > UNPROCESSED_ROUNDS) {
+          throw new Error(
+            `DynamoDB left ${keys.length} task records unread after ${UNPROCESSED_ROUNDS} retries`,
+          );
+        }
+        await sleep(25 * 2 ** round * (0.5 + Math.random() / 2));
+      }
+      const out = await this.db.send(
+        new BatchGetCommand({
+          RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
+        }),
+      );
+      for (const item of out.Responses?.[this.tableName] ?? []) {
+        // By key, not by the `id` attribute: the key is what was asked for.
+        found.set(String(item.pk).slice(TASK_KEY_PREFIX.length), item as TaskRecord);
+      }
+      keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
+    }
+    return found;
   }
 
   /**

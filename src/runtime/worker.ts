@@ -10,6 +10,7 @@ import { Redelivery, type TierQueue } from './delivery.js';
 import { Invocation } from './invocation.js';
 import { processRecord, type RecordScope } from './process-record.js';
 import { RateLimiter } from './rate-limit.js';
+import { RecordReads } from './record-reads.js';
 import type { Runtime } from './runtime.js';
 import { TaskRecords } from './task-records.js';
 import { Telemetry } from './telemetry.js';
@@ -79,7 +80,15 @@ export function createWorker<
     const resolved = runtime;
     const flush = () => resolved.telemetry.flush(resolved.logger);
     const invocation = new Invocation(context, timeoutSeconds, resolved.logger, flush);
-    const scope: RecordScope = { catalog, category, table, runtime: resolved, context, invocation };
+    const scope: RecordScope = {
+      catalog,
+      category,
+      table,
+      runtime: resolved,
+      context,
+      invocation,
+      reads: new RecordReads(resolved.records),
+    };
     invocation.start();
     try {
       return await runBatch(event.Records, scope);
