@@ -67,8 +67,12 @@ export async function processRecord(
     envelope = readTaskMessage(record, {
       tierOf: (arn) => runtime.redelivery.tierOf(arn) as Tier | undefined,
     });
+    // A task's category is its name's prefix (the catalog enforces it), so a task of another
+    // category is known as such even by a function that was given only its own category.
+    if (!envelope.task.startsWith(`${category}.`)) {
+      throw new WrongCategoryError(envelope.task, category);
+    }
     definition = catalog.task(envelope.task);
-    if (definition.category !== category) throw new WrongCategoryError(envelope.task, category);
     const tier = runtime.redelivery.tierOf(record.eventSourceARN);
     if (tier && envelope.tier !== tier) {
       throw new EnvelopeError(
@@ -255,7 +259,11 @@ async function rejectMessage(
       ? { id: caught.taskId, task: caught.taskName, source: caught.source }
       : peek(record.body);
   const id = known.id !== undefined && isTaskId(known.id) ? known.id : undefined;
-  const task = known.task !== undefined && catalog.tasks.has(known.task) ? known.task : undefined;
+  const task =
+    known.task !== undefined &&
+    (catalog.tasks.has(known.task) || caught instanceof WrongCategoryError)
+      ? known.task
+      : undefined;
   const related = caught instanceof EnvelopeError ? caught.relatedIds.filter(isTaskId) : [];
   runtime.logger.error('message rejected before running', {
     messageId: record.messageId,
