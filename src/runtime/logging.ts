@@ -1,4 +1,4 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Logger, LogLevelThreshold } from '@aws-lambda-powertools/logger';
 
 /** What a task (and the runtime) logs with: Powertools Logger's level methods. */
 export type TaskLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
@@ -28,8 +28,8 @@ export class RunLogger implements TaskLogger {
 
   /** Whether debug lines are written, so a line that is costly to build can be skipped. */
   get debugging(): boolean {
-    const level = this.root.getLevelName();
-    return level === 'DEBUG' || level === 'TRACE';
+    // The level as a number (getLevelName searches the level table on every call).
+    return this.root.level <= LogLevelThreshold.DEBUG;
   }
 
   debug(input: Message, ...extra: Extra): void {

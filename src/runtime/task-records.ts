@@ -391,7 +391,7 @@ export class TaskRecords {
       createdAt: envelope.createdAt,
       updatedAt: at,
     });
-    const update = new TransitionUpdateBuilder();
+    const update = new TransitionUpdateBuilder(condition);
     // Identity, written once when the item is created.
     update.put('id', envelope.id, true);
     update.put('task', envelope.task, true);
@@ -414,7 +414,7 @@ export class TaskRecords {
     const set = fields.set;
     if (set) for (const key in set) update.put(key, set[key], false);
     const removed = set ? fields.remove?.filter((key) => !(key in set)) : fields.remove;
-    return this.send(envelope.id, update.build(entry, condition, removed));
+    return this.send(envelope.id, update.build(entry, removed));
   }
 
   private async update(
