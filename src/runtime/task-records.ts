@@ -368,6 +368,24 @@ export class TaskRecords {
     return found;
   }
 
+  /** The attributes a transition writes only when it creates the item. */
+  private putIdentity(
+    update: TransitionUpdateBuilder,
+    envelope: RecordSeed,
+    keys: ReturnType<typeof indexKeys>,
+  ): void {
+    update.put('id', envelope.id, true);
+    update.put('task', envelope.task, true);
+    update.put('tier', envelope.tier, true);
+    update.put('createdAt', envelope.createdAt, true);
+    update.put('source', envelope.source, true);
+    update.put('gsi1pk', keys.gsi1pk, true);
+    update.put('gsi1sk', keys.gsi1sk, true);
+    update.put('correlationId', envelope.correlationId, true);
+    update.put('parentId', envelope.parentId, true);
+    update.put('rootId', envelope.rootId, true);
+  }
+
   /**
    * One state change: state, index keys, TTL, the history entry and `fields`,
    * creating a complete item if there was none.
@@ -392,17 +410,8 @@ export class TaskRecords {
       updatedAt: at,
     });
     const update = new TransitionUpdateBuilder(condition);
-    // Identity, written once when the item is created.
-    update.put('id', envelope.id, true);
-    update.put('task', envelope.task, true);
-    update.put('tier', envelope.tier, true);
-    update.put('createdAt', envelope.createdAt, true);
-    update.put('source', envelope.source, true);
-    update.put('gsi1pk', keys.gsi1pk, true);
-    update.put('gsi1sk', keys.gsi1sk, true);
-    update.put('correlationId', envelope.correlationId, true);
-    update.put('parentId', envelope.parentId, true);
-    update.put('rootId', envelope.rootId, true);
+    // Identity, written once when the item is created (a running attempt's item has it).
+    if (!condition.existing) this.putIdentity(update, envelope, keys);
     // What changes with every transition.
     update.put('state', to, false);
     update.put('attempt', envelope.attempt, false);

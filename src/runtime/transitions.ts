@@ -64,6 +64,12 @@ export interface Condition {
   readonly expression: string;
   readonly names: Record<string, string>;
   readonly values: Record<string, unknown>;
+  /**
+   * Holds only on an item that exists and was written by a run (a running
+   * attempt): a write under it need not restate the item's identity, which
+   * `if_not_exists` would keep anyway.
+   */
+  readonly existing?: boolean;
 }
 
 const NAMES = { '#state': 'state', '#attempt': 'attempt' };
@@ -83,6 +89,7 @@ function memo<A extends unknown[]>(build: (...args: A) => Condition): (...args: 
         expression: built.expression,
         names: Object.freeze(built.names),
         values: Object.freeze(built.values),
+        ...(built.existing ? { existing: true } : {}),
       });
       // Attempts are few (maxRetries <= 100); the bound only guards against a caller's loop.
       if (cache.size < 1_000) cache.set(key, condition);
@@ -131,6 +138,7 @@ export const runningCondition: (n: number) => Condition = memo((n: number) => ({
   expression: '#state IN (:fStarted, :fProgress) AND #attempt = :fN',
   names: { ...NAMES },
   values: { ':fStarted': 'STARTED', ':fProgress': 'PROGRESS', ':fN': n },
+  existing: true,
 }));
 
 /**
@@ -153,6 +161,7 @@ export function lostRunCondition(n: number, now: number): Condition {
     expression: `${running.expression} AND #leaseUntil < :fNow`,
     names: LOST_RUN_NAMES,
     values: { ...running.values, ':fNow': now },
+    existing: true,
   };
 }
 

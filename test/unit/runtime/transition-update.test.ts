@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TaskRecords } from '../../../src/runtime/task-records.js';
 import { TransitionUpdateBuilder } from '../../../src/runtime/transition-update.js';
 import { runningCondition } from '../../../src/runtime/transitions.js';
 
@@ -59,5 +60,43 @@ describe('TransitionUpdateBuilder', () => {
     });
     update.put('id', 't1', true);
     expect(() => update.build({}, undefined)).toThrow('placeholder #c0 is used twice');
+  });
+});
+
+describe('TaskRecords transitions', () => {
+  /** The UpdateItem inputs TaskRecords sends, answered as written. */
+  function recording() {
+    const sent: { ExpressionAttributeNames: Record<string, string> }[] = [];
+    const db = {
+      send: async (command: { input: (typeof sent)[number] }) => {
+        sent.push(command.input);
+        return {};
+      },
+    };
+    return { sent, records: new TaskRecords(db as never, 'tasks') };
+  }
+  const envelope = {
+    id: 't1',
+    task: 'email.send',
+    tier: 'high' as const,
+    attempt: 1,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    source: 'test',
+    correlationId: 'c1',
+  };
+  const written = (input: { ExpressionAttributeNames: Record<string, string> }) =>
+    Object.values(input.ExpressionAttributeNames);
+
+  it('restates the identity where the write may create the item, not under a running attempt', async () => {
+    const { sent, records } = recording();
+    await records.enter(envelope, 'STARTED', { ttlSeconds: 60, leaseMs: 1000 });
+    await records.settle(envelope, 'SUCCESS', runningCondition(1), { ttlSeconds: 60 });
+    const [claim, success] = sent.map(written);
+    expect(claim).toEqual(
+      expect.arrayContaining(['id', 'task', 'tier', 'correlationId', 'gsi1pk']),
+    );
+    expect(success).toEqual(expect.arrayContaining(['state', 'attempt', 'gsi2pk', 'finishedAt']));
+    expect(success).not.toContain('id');
+    expect(success).not.toContain('gsi1pk');
   });
 });
