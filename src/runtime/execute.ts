@@ -1,7 +1,7 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { TaskDefinition } from '../catalog/types.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { SoftTimeLimitExceededError } from './errors.js';
+import type { TaskLogger } from './logging.js';
 import { ProgressReporter } from './progress.js';
 import type { TaskRecords } from './task-records.js';
 import type { Condition } from './transitions.js';
@@ -21,7 +21,7 @@ export interface ExecuteOptions {
   readonly condition: Condition;
   /** For an untracked run: the lease its first progress write takes. */
   readonly leaseUntil?: number;
-  readonly logger: Logger;
+  readonly logger: TaskLogger;
 }
 
 /**

@@ -1,6 +1,6 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { z } from 'zod';
 import type { Catalog, CategoryInput } from '../catalog/index.js';
+import type { TaskLogger } from './logging.js';
 
 /** What a task handler gets besides its payload. */
 export interface TaskContext {
@@ -17,7 +17,7 @@ export interface TaskContext {
    */
   readonly signal: AbortSignal;
   /** Logger with the task id, name, attempt and correlation id on every line. */
-  readonly logger: Logger;
+  readonly logger: TaskLogger;
   /**
    * Records PROGRESS with `{ current, total, message }` (readable by id while the
    * task runs). Writes are throttled (at most one a second, plus the final
