@@ -89,6 +89,8 @@ export interface TaskRecord {
   readonly parentId?: string;
   readonly rootId?: string;
   readonly source?: string;
+  /** The args, redacted as in the logs and capped (`storedArgs`), for display only. */
+  readonly args?: unknown;
   /** Every transition, oldest first. */
   readonly history?: readonly HistoryEntry[];
   readonly progress?: ProgressMeta;
