@@ -88,6 +88,8 @@ export interface TaskRecord {
   readonly correlationId?: string;
   readonly parentId?: string;
   readonly rootId?: string;
+  /** The workflow this task is a step of (chain, group or chord), when it is one. */
+  readonly workflowId?: string;
   readonly source?: string;
   /** Every transition, oldest first. */
   readonly history?: readonly HistoryEntry[];

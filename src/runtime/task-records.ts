@@ -56,7 +56,7 @@ export type RecordSeed = Pick<
   Envelope,
   'id' | 'task' | 'tier' | 'attempt' | 'createdAt' | 'source' | 'correlationId'
 > &
-  Partial<Pick<Envelope, 'parentId' | 'rootId'>>;
+  Partial<Pick<Envelope, 'parentId' | 'rootId' | 'workflowId'>>;
 
 const epochSeconds = (ms: number) => Math.floor(ms / 1000);
 
@@ -237,7 +237,8 @@ export class TaskRecords {
    * record exists.
    */
   async rejectUnstarted(
-    seed: Pick<TaskRecord, 'id' | 'task' | 'tier' | 'createdAt'> & { source?: string },
+    seed: Pick<TaskRecord, 'id' | 'task' | 'tier' | 'createdAt'> &
+      Partial<Pick<TaskRecord, 'source' | 'workflowId'>>,
     error: TaskError,
     ttlSeconds: number,
     now = Date.now(),
@@ -321,6 +322,7 @@ export class TaskRecords {
     put('correlationId', envelope.correlationId, true);
     put('parentId', envelope.parentId, true);
     put('rootId', envelope.rootId, true);
+    put('workflowId', envelope.workflowId, true);
     // What changes with every transition.
     put('state', to, false);
     put('attempt', envelope.attempt, false);
