@@ -68,11 +68,18 @@ export function acknowledgeSesAccount(scope: IConstruct): void {
 }
 
 /** One-time delay schedules are named at run time, inside the stack's delay group. */
-export function acknowledgeDelaySchedules(scope: IConstruct, groupName: string): void {
+export function acknowledgeDelaySchedules(
+  scope: IConstruct,
+  groupName: string,
+  /** The schedule names granted: a category's prefix, or `*` for a client. */
+  names = '*',
+): void {
   acknowledge(
     scope,
-    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${regionAccount(scope)}:schedule/${Stack.of(scope).resolve(groupName)}/*]`,
-    "One-time schedules for delays over 900 s are named from task ids at run time; the grant is limited to the stack's delay schedule group.",
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${regionAccount(scope)}:schedule/${Stack.of(scope).resolve(groupName)}/${names}]`,
+    names === '*'
+      ? "One-time schedules for delays over 900 s are named from task ids at run time; the grant is limited to the stack's delay schedule group."
+      : "One-time schedules for delays over 900 s are named from task ids at run time; the grant is limited to this category's schedules in the stack's delay schedule group.",
   );
 }
 

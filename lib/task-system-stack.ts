@@ -3,6 +3,7 @@ import { Annotations, Aspects, CfnOutput, Duration, Stack, type StackProps } fro
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { Catalog } from '../src/catalog/index.js';
+import { delaySchedulePrefix } from '../src/protocol/delays.js';
 import { STACK_OUTPUTS } from '../src/protocol/outputs.js';
 import { WORKLOAD_ENV } from '../src/protocol/workload.js';
 import { CATEGORY_PERMISSIONS } from './category-permissions.js';
@@ -128,7 +129,11 @@ export class TaskSystemStack extends Stack {
       });
       CATEGORY_PERMISSIONS[category.name]?.({ stack: this, worker, data, store, events });
       acknowledgeTableIndexes(worker, store.table);
-      acknowledgeDelaySchedules(worker, delays.group.scheduleGroupName);
+      acknowledgeDelaySchedules(
+        worker,
+        delays.group.scheduleGroupName,
+        `${delaySchedulePrefix(category.name)}*`,
+      );
       const tasks = [...catalog.tasks.values()]
         .filter((t) => t.category === category.name)
         .map((t) => t.name);

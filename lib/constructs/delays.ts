@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { delaySchedulePrefix } from '../../src/protocol/delays.js';
 
 export interface DelaysProps {
   /** @default RemovalPolicy.RETAIN */
@@ -69,14 +70,20 @@ export class Delays extends Construct {
   }
 
   /**
-   * Lets `grantee` (the worker of `category`) create and delete one-time
-   * schedules in the delay group and pass its category's delivery role to
-   * Scheduler, and no other role: scheduler:CreateSchedule,
-   * scheduler:DeleteSchedule, scheduler:GetSchedule on the group's schedules;
-   * iam:PassRole on that one role, to scheduler.amazonaws.com only.
+   * Lets `grantee` (the worker of `category`) create and delete its own
+   * category's one-time schedules in the delay group and pass its category's
+   * delivery role to Scheduler, and no other role: scheduler:CreateSchedule,
+   * scheduler:DeleteSchedule, scheduler:GetSchedule on the group's schedules
+   * named `lovage-<category>.*` (so no worker can delete or block another
+   * category's delayed task); iam:PassRole on that one role, to
+   * scheduler.amazonaws.com only.
    */
   grantScheduleDelays(grantee: iam.IGrantable, category: string): iam.Grant {
-    return this.grantSchedules(grantee, this.categoryDeliveryRole(category));
+    return this.grantSchedules(
+      grantee,
+      this.categoryDeliveryRole(category),
+      `${delaySchedulePrefix(category)}*`,
+    );
   }
 
   /**
@@ -85,10 +92,10 @@ export class Delays extends Construct {
    * delivery role, which may deliver to every tier queue.
    */
   grantClientDelays(grantee: iam.IGrantable): iam.Grant {
-    return this.grantSchedules(grantee, this.deliveryRole);
+    return this.grantSchedules(grantee, this.deliveryRole, '*');
   }
 
-  private grantSchedules(grantee: iam.IGrantable, role: iam.IRole): iam.Grant {
+  private grantSchedules(grantee: iam.IGrantable, role: iam.IRole, names: string): iam.Grant {
     const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
@@ -96,7 +103,7 @@ export class Delays extends Construct {
         Stack.of(this).formatArn({
           service: 'scheduler',
           resource: 'schedule',
-          resourceName: `${this.group.scheduleGroupName}/*`,
+          resourceName: `${this.group.scheduleGroupName}/${names}`,
         }),
       ],
     });

@@ -154,18 +154,23 @@ async function writeRevoked(
 /**
  * Deletes the task's pending one-time schedules. The recorded name comes
  * first; the names of the current and next attempt cover a schedule whose
- * name is not recorded yet (a retry the runtime is scheduling right now).
+ * name is not recorded yet (a retry the runtime is scheduling right now). A
+ * task with no record has no schedule of Lovage's: the client writes the
+ * record before the schedule, and the runtime schedules only recorded tasks.
  */
 async function deleteSchedules(
   deps: RevokeDependencies,
   id: string,
   item: TaskRecord | undefined,
 ): Promise<boolean> {
-  const attempt = item?.attempt ?? 1;
+  if (!item) return false;
+  const { attempt, task } = item;
   const names = new Set(
-    [item?.scheduleName, delayScheduleName(id, attempt), delayScheduleName(id, attempt + 1)].filter(
-      (name): name is string => typeof name === 'string',
-    ),
+    [
+      item.scheduleName,
+      delayScheduleName(id, attempt, task),
+      delayScheduleName(id, attempt + 1, task),
+    ].filter((name): name is string => typeof name === 'string'),
   );
   const deleted = await Promise.all(
     [...names].map(async (Name) => {

@@ -40,7 +40,7 @@ export async function scheduleDelivery(
 ): Promise<TaskHandle> {
   const { envelope, scheduleAt, definition } = prepared;
   if (!scheduleAt) throw new Error(`task '${envelope.id}' has no schedule time`);
-  const scheduleName = delayScheduleName(envelope.id, envelope.attempt);
+  const scheduleName = delayScheduleName(envelope.id, envelope.attempt, envelope.task);
   const handle: TaskHandle = {
     id: envelope.id,
     task: envelope.task,

@@ -95,14 +95,23 @@ export async function readLiveStack(
       queueAttributes[id] = out?.Attributes ?? {};
     }),
   );
-  const ctx: ResolveContext = { ...arn, stackName, physicalIds, types, queueAttributes };
-
   const tables: Record<string, LiveTable> = {};
   await Promise.all(
     ofType('AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable').map(async (id) => {
       tables[id] = await readTable(String(physicalIds[id]), aws.ddb);
     }),
   );
+  const tableStreamArns = Object.fromEntries(
+    Object.entries(tables).flatMap(([id, t]) => (t.streamArn ? [[id, t.streamArn]] : [])),
+  );
+  const ctx: ResolveContext = {
+    ...arn,
+    stackName,
+    physicalIds,
+    types,
+    queueAttributes,
+    tableStreamArns,
+  };
 
   const functions: Record<string, boolean> = {};
   await Promise.all(
@@ -173,6 +182,7 @@ async function readTable(tableName: string, ddb: DynamoDBClient): Promise<LiveTa
     },
     pointInTimeRecovery: description?.PointInTimeRecoveryStatus,
     sseStatus: table?.Table?.SSEDescription?.Status,
+    ...(table?.Table?.LatestStreamArn ? { streamArn: table.Table.LatestStreamArn } : {}),
   };
 }
 

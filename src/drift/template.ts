@@ -50,6 +50,8 @@ export interface ResolveContext {
   readonly types: Readonly<Record<string, string>>;
   /** Live queue attributes by logical id (for `Fn::GetAtt [Queue, Arn]`). */
   readonly queueAttributes: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Live stream ARNs of tables by logical id (for `Fn::GetAtt [Table, StreamArn]`). */
+  readonly tableStreamArns?: Readonly<Record<string, string>>;
 }
 
 export type Resolved =
@@ -177,6 +179,7 @@ function resolveGetAtt(id: string, attribute: string, ctx: ResolveContext): Reso
     if (attribute === 'Arn') value = `${arnPrefix('lambda')}:function:${physical}`;
   } else if (type === 'AWS::DynamoDB::Table' || type === 'AWS::DynamoDB::GlobalTable') {
     if (attribute === 'Arn') value = `${arnPrefix('dynamodb')}:table/${physical}`;
+    if (attribute === 'StreamArn') value = ctx.tableStreamArns?.[id];
   }
   return value === undefined
     ? {

@@ -13,6 +13,8 @@ export interface LiveTable {
   readonly pointInTimeRecovery?: string;
   /** DescribeTable: `SSEDescription.Status`. */
   readonly sseStatus?: string;
+  /** DescribeTable: `LatestStreamArn` (for `Fn::GetAtt [Table, StreamArn]`). */
+  readonly streamArn?: string;
 }
 
 /** What GetSchedule reports, in the fields reconcile compares. */

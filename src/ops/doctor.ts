@@ -159,11 +159,20 @@ async function checkAlarms(
   );
   const names = declared.map(([id]) => physicalIds[id]).filter((n): n is string => Boolean(n));
   const found = new Set<string>();
+  // At most 100 names a request, and each answer is paged (50 alarms unless asked for 100).
   for (let i = 0; i < names.length; i += 100) {
-    const out = await cloudwatch.send(
-      new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100) }),
-    );
-    for (const alarm of out.MetricAlarms ?? []) if (alarm.AlarmName) found.add(alarm.AlarmName);
+    let NextToken: string | undefined;
+    do {
+      const out = await cloudwatch.send(
+        new DescribeAlarmsCommand({
+          AlarmNames: names.slice(i, i + 100),
+          MaxRecords: 100,
+          ...(NextToken ? { NextToken } : {}),
+        }),
+      );
+      for (const alarm of out.MetricAlarms ?? []) if (alarm.AlarmName) found.add(alarm.AlarmName);
+      NextToken = out.NextToken;
+    } while (NextToken);
   }
   return declared.map(([id]) => {
     const name = physicalIds[id];

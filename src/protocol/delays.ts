@@ -5,14 +5,31 @@ import type { Envelope } from './envelope.js';
 /** SQS's longest per-message delay; anything later goes through a one-time schedule. */
 export const MAX_SQS_DELAY_SECONDS = 900;
 
+/** Scheduler's longest schedule name. */
+const MAX_SCHEDULE_NAME = 64;
+
 /**
- * Name of the one-time schedule that delivers attempt `attempt` of task
- * `taskId`. Deterministic, so a retried send creates (or finds) the same
- * schedule and a revoke can delete it without looking anything up.
+ * The start of every one-time schedule name of `category`, e.g.
+ * `lovage-email.`: each worker may create and delete only schedules under
+ * its own category's prefix. The dot cannot occur in a category name, so no
+ * category's prefix is the start of another's.
  */
-export function delayScheduleName(taskId: string, attempt: number): string {
-  const digest = createHash('sha256').update(taskId).digest('hex').slice(0, 40);
-  return `lovage-${digest}-${attempt}`;
+export function delaySchedulePrefix(category: string): string {
+  return `lovage-${category}.`;
+}
+
+/**
+ * Name of the one-time schedule that delivers attempt `attempt` of task id
+ * `taskId` of task `task` (its category is the part before the first dot):
+ * `lovage-<category>.<sha-256 of the id, 20 to 40 hex digits>-<attempt>`.
+ * Deterministic, so a retried send creates (or finds) the same schedule and
+ * a revoke can delete it without looking anything up.
+ */
+export function delayScheduleName(taskId: string, attempt: number, task: string): string {
+  const prefix = delaySchedulePrefix(task.slice(0, Math.max(0, task.indexOf('.'))) || 'task');
+  const room = MAX_SCHEDULE_NAME - prefix.length - 1 - String(attempt).length;
+  const digest = createHash('sha256').update(taskId).digest('hex').slice(0, Math.min(40, room));
+  return `${prefix}${digest}-${attempt}`;
 }
 
 /** `at(...)` expression for Scheduler, in UTC, at whole seconds (rounded up so it is never early). */
@@ -35,7 +52,11 @@ export interface DelayedDelivery {
 /** The CreateSchedule request for a delivery later than SQS can delay; the schedule deletes itself after firing. */
 export function delayedDeliveryRequest(delivery: DelayedDelivery): CreateScheduleCommandInput {
   return {
-    Name: delayScheduleName(delivery.envelope.id, delivery.envelope.attempt),
+    Name: delayScheduleName(
+      delivery.envelope.id,
+      delivery.envelope.attempt,
+      delivery.envelope.task,
+    ),
     GroupName: delivery.groupName,
     ScheduleExpression: atExpression(delivery.runAt),
     ScheduleExpressionTimezone: 'UTC',

@@ -113,7 +113,11 @@ export async function processRecord(
     const delay = (Date.parse(envelope.eta) - now) / 1000;
     const sent = await runtime.redelivery.send(envelope, record.eventSourceARN, delay, now);
     if (sent.scheduleName) {
-      await runtime.records.noteSchedule(envelope.id, envelope.attempt, sent.scheduleName);
+      const noted =
+        (!current &&
+          (await runtime.records.notePending(envelope, sent.scheduleName, ttlSeconds, now))) ||
+        (await runtime.records.noteSchedule(envelope.id, envelope.attempt, sent.scheduleName));
+      if (!noted) logger.warn('schedule not noted: the record moved on', { state: current?.state });
     }
     logger.info('task arrived before its ETA; delayed again', { eta: envelope.eta });
     return 'done';

@@ -214,6 +214,61 @@ export class TaskRecords {
     return write.written;
   }
 
+  /**
+   * Records a task that has no record yet as PENDING on its one-time
+   * schedule (an eta beyond SQS's 900 s arrived with the message itself, as
+   * a raw or Celery sender sends it), so that `get` shows its eta and a
+   * revoke finds and deletes its schedule. Resolves false when a record
+   * appeared meanwhile (then {@link noteSchedule} applies).
+   */
+  async notePending(
+    envelope: RecordSeed & Pick<Envelope, 'eta' | 'expires'>,
+    scheduleName: string,
+    ttlSeconds: number,
+    now = Date.now(),
+  ): Promise<boolean> {
+    const at = new Date(now).toISOString();
+    const record = {
+      id: envelope.id,
+      task: envelope.task,
+      state: 'PENDING' as const,
+      tier: envelope.tier,
+      attempt: envelope.attempt,
+      createdAt: envelope.createdAt,
+      updatedAt: at,
+      source: envelope.source,
+      scheduleName,
+      history: [
+        { state: 'PENDING', at, attempt: envelope.attempt, note: `scheduled for ${envelope.eta}` },
+      ],
+      ...(envelope.eta ? { eta: envelope.eta } : {}),
+      ...(envelope.expires ? { expires: envelope.expires } : {}),
+      ...(envelope.correlationId ? { correlationId: envelope.correlationId } : {}),
+      ...(envelope.parentId ? { parentId: envelope.parentId } : {}),
+      ...(envelope.rootId ? { rootId: envelope.rootId } : {}),
+    };
+    const due = envelope.eta ? Date.parse(envelope.eta) : now;
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...taskKey(envelope.id),
+            ...indexKeys(record),
+            ...record,
+            // Kept until the task's result TTL after it is due, so the record outlives the wait.
+            expiresAt: epochSeconds(Math.max(now, due)) + ttlSeconds,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (caught) {
+      if (caught instanceof ConditionalCheckFailedException) return false;
+      throw caught;
+    }
+  }
+
   /** Appends to a REVOKED task's history that a running attempt noticed and stopped. */
   async noteRevokedRun(envelope: RecordSeed, note: string, now = Date.now()): Promise<boolean> {
     const entry: HistoryEntry = {

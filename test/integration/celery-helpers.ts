@@ -131,7 +131,7 @@ export function celeryItemWhen(
 }
 
 /** The delay group's one-time schedule for attempt 1 of `id`, once the runtime has created it. */
-export function scheduleOf(env: Pick<CeleryEnv, 'config'>, id: string) {
+export function scheduleOf(env: Pick<CeleryEnv, 'config'>, id: string, task = 'diagnostics.ping') {
   const scheduler = new SchedulerClient({});
   return eventually(
     `the one-time schedule of ${id}`,
@@ -139,7 +139,7 @@ export function scheduleOf(env: Pick<CeleryEnv, 'config'>, id: string) {
       try {
         return await scheduler.send(
           new GetScheduleCommand({
-            Name: delayScheduleName(id, 1),
+            Name: delayScheduleName(id, 1, task),
             GroupName: env.config.delayScheduleGroup,
           }),
         );

@@ -335,7 +335,7 @@ describe('delivery', () => {
     const task = envelope('t.long_backoff');
     await worker.send([task]);
     await worker.drain();
-    const name = delayScheduleName(task.id, 2);
+    const name = delayScheduleName(task.id, 2, task.task);
     const schedule = await scheduler.send(
       new GetScheduleCommand({ Name: name, GroupName: env.config.delayScheduleGroup }),
     );
@@ -348,6 +348,31 @@ describe('delivery', () => {
     await scheduler.send(
       new DeleteScheduleCommand({ Name: name, GroupName: env.config.delayScheduleGroup }),
     );
+  });
+
+  it('records a task whose far eta came with its message as PENDING on its schedule, so a revoke deletes it', async () => {
+    const scheduler = new SchedulerClient({});
+    const worker = new InProcessWorker(env, lane);
+    const eta = new Date(Date.now() + 2_000_000).toISOString();
+    const task = envelope('t.plain', { eta });
+    await worker.send([task]);
+    await worker.drain();
+    const name = delayScheduleName(task.id, 1, task.task);
+    expect(name.startsWith('lovage-t.')).toBe(true);
+    expect(await item(env, task.id)).toMatchObject({
+      state: 'PENDING',
+      attempt: 1,
+      eta,
+      scheduleName: name,
+    });
+    const revoked = await env.lovage.revoke(task.id);
+    expect(revoked).toMatchObject({ revoked: true, scheduleDeleted: true });
+    await expect(
+      scheduler.send(
+        new GetScheduleCommand({ Name: name, GroupName: env.config.delayScheduleGroup }),
+      ),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(worker.runsOf(task.id)).toEqual([]);
   });
 
   it('leaves only the record whose table write failed on the queue; its neighbours finish', async () => {

@@ -3,15 +3,27 @@ import {
   atExpression,
   delayedDeliveryRequest,
   delayScheduleName,
+  delaySchedulePrefix,
 } from '../../src/protocol/delays.js';
 import { createEnvelope } from '../../src/protocol/envelope.js';
 
 describe('delayed delivery', () => {
   it('names the schedule deterministically per task id and attempt, within Scheduler limits', () => {
-    const name = delayScheduleName('a'.repeat(200), 3);
-    expect(name).toBe(delayScheduleName('a'.repeat(200), 3));
-    expect(name).not.toBe(delayScheduleName('a'.repeat(200), 4));
-    expect(name).toMatch(/^[0-9a-zA-Z-_.]{1,64}$/);
+    const name = delayScheduleName('a'.repeat(200), 3, 'email.send');
+    expect(name).toBe(delayScheduleName('a'.repeat(200), 3, 'email.send'));
+    expect(name).not.toBe(delayScheduleName('a'.repeat(200), 4, 'email.send'));
+    expect(name).toMatch(/^lovage-email\.[0-9a-f]{40}-3$/);
+    const longest = delayScheduleName('x', 9999, `${'c'.repeat(31)}.task`);
+    expect(longest).toMatch(/^[0-9a-zA-Z-_.]{1,64}$/);
+    expect(longest.length).toBe(64);
+  });
+
+  it("puts each category's schedules under a prefix no other category's prefix starts", () => {
+    const a = delayScheduleName('id-1', 1, 'a.task');
+    const ab = delayScheduleName('id-1', 1, 'a-b.task');
+    expect(a.startsWith(delaySchedulePrefix('a'))).toBe(true);
+    expect(ab.startsWith(delaySchedulePrefix('a'))).toBe(false);
+    expect(ab.startsWith(delaySchedulePrefix('a-b'))).toBe(true);
   });
 
   it('rounds the at() time up to whole seconds, never early', () => {

@@ -239,8 +239,13 @@ describe('least-privilege IAM per category', () => {
   });
 
   it('lets workers create one-time schedules only in the delay group and publish only to the stack bus', () => {
-    const scheduler = statementsOf('email').filter((s) => refs(s.Action).includes('scheduler:'));
-    expect(refs(scheduler.map((s) => s.Resource))).toContain('schedule/');
+    for (const category of categories) {
+      const scheduler = statementsOf(category).filter((s) => refs(s.Action).includes('scheduler:'));
+      expect(scheduler).toHaveLength(1);
+      // Only its own category's schedules: no worker can delete or block another's delayed task.
+      expect(refs(scheduler[0]?.Resource)).toContain(`/lovage-${category}.*`);
+      expect(refs(scheduler[0]?.Resource)).not.toMatch(/\/\*"/);
+    }
     const events = statementsOf('orders').filter((s) =>
       refs(s.Action).includes('events:PutEvents'),
     );

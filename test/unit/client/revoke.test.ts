@@ -40,7 +40,7 @@ const pending = {
   attempt: 1,
   createdAt: '2026-11-23T10:00:00.000Z',
   updatedAt: '2026-11-23T10:00:00.000Z',
-  scheduleName: delayScheduleName('t1', 1),
+  scheduleName: delayScheduleName('t1', 1, 'email.check_quota'),
   history: [{ state: 'PENDING', at: '2026-11-23T10:00:00.000Z', attempt: 1 }],
 };
 

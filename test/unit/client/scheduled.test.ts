@@ -32,7 +32,7 @@ describe('send with a far eta', () => {
     const expires = new Date(eta.getTime() + 60_000);
     const handle = await lovage.send('email.check_quota', {}, { id: 'late-1', eta, expires });
 
-    const name = delayScheduleName('late-1', 1);
+    const name = delayScheduleName('late-1', 1, 'email.check_quota');
     expect(handle).toEqual({
       id: 'late-1',
       task: 'email.check_quota',
@@ -77,7 +77,11 @@ describe('send with a far eta', () => {
   it('completes a half-done send: the record is there and PENDING, the schedule already exists', async () => {
     db.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'x', $metadata: {} }));
     db.on(GetCommand).resolves({
-      Item: { id: 'late-2', state: 'PENDING', scheduleName: delayScheduleName('late-2', 1) },
+      Item: {
+        id: 'late-2',
+        state: 'PENDING',
+        scheduleName: delayScheduleName('late-2', 1, 'email.check_quota'),
+      },
     });
     scheduler
       .on(CreateScheduleCommand)

@@ -26,6 +26,10 @@ const ctx: ResolveContext = {
     Topic: 'AWS::SNS::Topic',
   },
   queueAttributes: { Queue: { QueueArn: 'arn:aws:sqs:us-east-1:000000000000:Lovage-Queue-1' } },
+  tableStreamArns: {
+    Table:
+      'arn:aws:dynamodb:us-east-1:000000000000:table/Lovage-Table-1/stream/2026-11-30T00:00:00.000',
+  },
 };
 
 describe('resolveValue', () => {
@@ -42,6 +46,10 @@ describe('resolveValue', () => {
     [
       { 'Fn::GetAtt': ['Table', 'Arn'] },
       'arn:aws:dynamodb:us-east-1:000000000000:table/Lovage-Table-1',
+    ],
+    [
+      { 'Fn::GetAtt': ['Table', 'StreamArn'] },
+      'arn:aws:dynamodb:us-east-1:000000000000:table/Lovage-Table-1/stream/2026-11-30T00:00:00.000',
     ],
     [{ 'Fn::Join': ['-', ['a', { Ref: 'AWS::AccountId' }]] }, 'a-000000000000'],
   ])('resolves %j', (value, expected) => {
