@@ -6,6 +6,7 @@ import { createWorker, type TaskContext } from '../../src/runtime/index.js';
 import { badResult, crash, fail, flaky, hang, ping, stubborn } from './drills.js';
 import { journaled, writeJournal } from './journal.js';
 import { work } from './work.js';
+import { add, collect, retryLater, spawn } from './workflow-drills.js';
 
 const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const journal = (ctx: TaskContext) => writeJournal(db, process.env[WORKER_ENV.table] ?? '', ctx);
@@ -27,4 +28,8 @@ export const handler = createWorker(catalog, 'diagnostics', {
   'diagnostics.hang': journaled(journal, hang),
   'diagnostics.stubborn': journaled(journal, stubborn),
   'diagnostics.bad_result': journaled(journal, badResult),
+  'diagnostics.add': journaled(journal, add),
+  'diagnostics.collect': journaled(journal, collect),
+  'diagnostics.spawn': journaled(journal, spawn),
+  'diagnostics.retry_later': journaled(journal, retryLater),
 });

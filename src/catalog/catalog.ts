@@ -1,12 +1,16 @@
 import { defineCatalog, task } from './define.js';
 import { DailyReportArgs, RollupMetricsArgs, WeeklyReportArgs } from './tasks/analytics.js';
 import {
+  AddArgs,
   BadResultArgs,
+  CollectArgs,
   CrashArgs,
   FailArgs,
   FlakyArgs,
   HangArgs,
   PingArgs,
+  RetryLaterArgs,
+  SpawnArgs,
   StubbornArgs,
   WorkArgs,
 } from './tasks/diagnostics.js';
@@ -244,6 +248,25 @@ export const catalog = defineCatalog({
         'diagnostics.bad_result': task({
           schema: BadResultArgs,
           description: 'Return a result that a task record cannot store',
+        }),
+        'diagnostics.add': task({
+          schema: AddArgs,
+          description: 'Add to a value and append its id to a trail (workflow drills)',
+        }),
+        'diagnostics.collect': task({
+          schema: CollectArgs,
+          description: "Count and sum a chord's results (workflow drills)",
+        }),
+        'diagnostics.spawn': task({
+          schema: SpawnArgs,
+          maxRetries: 2,
+          backoff: DRILL_BACKOFF,
+          description: 'Queue child pings with ctx.send (child id drills)',
+        }),
+        'diagnostics.retry_later': task({
+          schema: RetryLaterArgs,
+          maxRetries: 2,
+          description: 'Ask for a retry with ctx.retry while attempt <= times',
         }),
       },
     },

@@ -1,8 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Catalog } from '../catalog/index.js';
+import { OBSERVER_ENV } from '../protocol/monitoring-env.js';
 import { FINISHED_STATES } from '../protocol/records.js';
 import { ReactionError } from '../stream/errors.js';
 import type { TaskChange, TaskChangeReactor } from '../stream/types.js';
-import type { FinishedStep, WorkflowEngine } from './engine.js';
+import { type FinishedStep, WorkflowEngine } from './engine.js';
 import { pathOf } from './plan.js';
 
 /** Workflows advanced side by side within one batch of changes. */
@@ -98,4 +102,28 @@ async function finishedSteps(
     due.push({ index, step: { workflowId, path, record } });
   }
   return due;
+}
+
+/**
+ * The workflow reactor the stack configures (LOVAGE_TASK_TABLE, LOVAGE_WORKFLOW_QUEUES), or
+ * undefined when the observer was deployed without them.
+ */
+export function workflowReactorFromEnvironment(
+  catalog: Catalog,
+  db: DynamoDBDocumentClient,
+  logger: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): TaskChangeReactor | undefined {
+  const tableName = env[OBSERVER_ENV.taskTable];
+  const queues = env[OBSERVER_ENV.workflowQueues];
+  if (!tableName || !queues) return undefined;
+  const engine = new WorkflowEngine({
+    db,
+    tableName,
+    sqs: new SQSClient({}),
+    queues: JSON.parse(queues) as Record<string, string>,
+    catalog,
+    logger,
+  });
+  return workflowReactor(engine, logger);
 }
