@@ -1,4 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Catalog, Tier } from '../../src/catalog/index.js';
@@ -52,12 +53,17 @@ export function wireWorkflowEngine(
   catalog: Catalog,
   categories: readonly WiredCategory[],
 ): void {
-  store.table.grant(
-    observer,
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
+  // The table itself, not its indexes: the engine reads and writes by key only.
+  observer.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: [
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ],
+      resources: [store.table.tableArn],
+    }),
   );
   const directory: Record<string, string> = {};
   for (const category of categories) {
