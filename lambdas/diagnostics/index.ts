@@ -6,7 +6,7 @@ import { createWorker, type TaskContext } from '../../src/runtime/index.js';
 import { badResult, crash, fail, flaky, hang, ping, stubborn } from './drills.js';
 import { journaled, writeJournal } from './journal.js';
 import { work } from './work.js';
-import { add, collect, retryLater, spawn } from './workflow-drills.js';
+import { add, collect, noteFailure, retryLater, spawn } from './workflow-drills.js';
 
 const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const journal = (ctx: TaskContext) => writeJournal(db, process.env[WORKER_ENV.table] ?? '', ctx);
@@ -31,5 +31,6 @@ export const handler = createWorker(catalog, 'diagnostics', {
   'diagnostics.add': journaled(journal, add),
   'diagnostics.collect': journaled(journal, collect),
   'diagnostics.spawn': journaled(journal, spawn),
+  'diagnostics.note_failure': journaled(journal, noteFailure),
   'diagnostics.retry_later': journaled(journal, retryLater),
 });

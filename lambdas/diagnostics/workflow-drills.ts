@@ -1,4 +1,10 @@
-import type { AddArgs, CollectArgs, RetryLaterArgs, SpawnArgs } from '../../src/catalog/index.js';
+import type {
+  AddArgs,
+  CollectArgs,
+  NoteFailureArgs,
+  RetryLaterArgs,
+  SpawnArgs,
+} from '../../src/catalog/index.js';
 import { LovageError } from '../../src/errors.js';
 import type { TaskContext } from '../../src/runtime/index.js';
 
@@ -53,4 +59,11 @@ export async function retryLater(
     ctx.retry({ countdownSeconds: args.countdownSeconds, reason: `drill: attempt ${ctx.attempt}` });
   }
   return { succeededOnAttempt: ctx.attempt };
+}
+
+/** `diagnostics.note_failure`: which workflow and step failed (a linkError drill). */
+export async function noteFailure(
+  args: NoteFailureArgs,
+): Promise<{ workflowId: string; stepId: string }> {
+  return { workflowId: args.failure.workflowId, stepId: args.failure.stepId };
 }

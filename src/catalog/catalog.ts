@@ -8,6 +8,7 @@ import {
   FailArgs,
   FlakyArgs,
   HangArgs,
+  NoteFailureArgs,
   PingArgs,
   RetryLaterArgs,
   SpawnArgs,
@@ -262,6 +263,10 @@ export const catalog = defineCatalog({
           maxRetries: 2,
           backoff: DRILL_BACKOFF,
           description: 'Queue child pings with ctx.send (child id drills)',
+        }),
+        'diagnostics.note_failure': task({
+          schema: NoteFailureArgs,
+          description: 'Note the step a workflow failed at (a linkError for drills)',
         }),
         'diagnostics.retry_later': task({
           schema: RetryLaterArgs,

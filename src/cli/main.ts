@@ -17,6 +17,7 @@ import { registerDlqCommands } from './commands/dlq.js';
 import { registerMonitoringCommands } from './commands/monitoring.js';
 import { registerOperationCommands } from './commands/operations.js';
 import { registerTaskCommands } from './commands/tasks.js';
+import { registerWorkflowCommands } from './commands/workflows.js';
 import {
   type Action,
   type ActionWith,
@@ -108,6 +109,7 @@ registerOperationCommands(program, run);
 registerDlqCommands(program, run);
 registerCeleryCommands(program, run);
 registerMonitoringCommands(program, run);
+registerWorkflowCommands(program, run);
 
 try {
   await program.parseAsync(process.argv);

@@ -245,6 +245,45 @@ describe('chord', () => {
   });
 });
 
+describe('link and linkError', () => {
+  it('sends link with the result of a workflow that succeeded, and linkError with the failure of one that failed', async () => {
+    const ok = wfId('link');
+    const bad = wfId('link-error');
+    const [good, failing] = await Promise.all([
+      env.lovage.chain([{ task: 'diagnostics.add', args: { value: 41 } }], {
+        id: ok,
+        link: { task: 'diagnostics.add', args: { journal: true } },
+        linkError: { task: 'diagnostics.note_failure', args: { journal: true } },
+      }),
+      env.lovage.chain(
+        [
+          { task: 'diagnostics.add', args: { value: 1 } },
+          { task: 'diagnostics.fail', args: { kind: 'unrecoverable', message: 'broken' } },
+        ],
+        {
+          id: bad,
+          link: { task: 'diagnostics.add', args: { journal: true } },
+          linkError: { task: 'diagnostics.note_failure', args: { journal: true } },
+        },
+      ),
+    ]);
+    expect((await good.wait()).state).toBe('SUCCESS');
+    expect((await failing.wait()).state).toBe('FAILURE');
+    const link = await finished(env, `${ok}.link`);
+    expect(link).toMatchObject({ state: 'SUCCESS', result: { value: 43 }, workflowId: ok });
+    const noted = await finished(env, `${bad}.error`);
+    expect(noted).toMatchObject({
+      state: 'SUCCESS',
+      result: { workflowId: bad, stepId: `${bad}.s1` },
+    });
+    // Each ran once; the other callback of each workflow was never sent.
+    expect(await runs(`${ok}.link`)).toBe(1);
+    expect(await runs(`${bad}.error`)).toBe(1);
+    expect(await item(env, `${ok}.error`)).toBeUndefined();
+    expect(await item(env, `${bad}.link`)).toBeUndefined();
+  });
+});
+
 describe('inside a task', () => {
   it('ctx.send derives child ids from the parent, so a re-run sends nothing twice', async () => {
     const parent = envelope('spawn', 'diagnostics.spawn', {

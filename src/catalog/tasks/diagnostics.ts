@@ -100,3 +100,15 @@ export const RetryLaterArgs = z.object({
   journal,
 });
 export type RetryLaterArgs = z.infer<typeof RetryLaterArgs>;
+
+/** Payload of `diagnostics.note_failure`, a linkError: the failure a workflow ended with. */
+export const NoteFailureArgs = z.object({
+  failure: z.object({
+    workflowId: z.string(),
+    stepId: z.string(),
+    task: z.string(),
+    reason: z.string(),
+  }),
+  journal,
+});
+export type NoteFailureArgs = z.infer<typeof NoteFailureArgs>;
