@@ -21,6 +21,12 @@ import {
   SendBulkEmailArgs,
   SendEmailArgs,
 } from './tasks/email.js';
+import {
+  AnalyzeLogsArgs,
+  EmbedLogsArgs,
+  GenerateLogsArgs,
+  ProcessLogFileArgs,
+} from './tasks/logs.js';
 import { CheckAppsArgs, RegisterAppArgs, SystemHealthArgs } from './tasks/monitoring.js';
 import { MatchOrderArgs, NotifyStatusArgs, SendRemindersArgs } from './tasks/orders.js';
 import { ReconcileArgs, RecordPaymentArgs, RetryFailedPaymentsArgs } from './tasks/payments.js';
@@ -29,6 +35,7 @@ import { ArchiveArgs, BackupArgs, CleanupArgs } from './tasks/sync.js';
 export * from './tasks/analytics.js';
 export * from './tasks/diagnostics.js';
 export * from './tasks/email.js';
+export * from './tasks/logs.js';
 export * from './tasks/monitoring.js';
 export * from './tasks/orders.js';
 export * from './tasks/payments.js';
@@ -183,6 +190,29 @@ export const catalog = defineCatalog({
           tier: 'normal',
           resultTtlSeconds: 3600,
           description: 'Recent task failures and applications down, as one status',
+        }),
+      },
+    },
+    logs: {
+      timeoutSeconds: 60,
+      memoryMb: 512,
+      tasks: {
+        'logs.generate': task({
+          schema: GenerateLogsArgs,
+          tier: 'low',
+          description: 'Write sample JSON-lines log files for a day (demo and tests)',
+        }),
+        'logs.process_file': task({
+          schema: ProcessLogFileArgs,
+          description: 'Parse one JSON-lines log file from the data bucket',
+        }),
+        'logs.embed': task({
+          schema: EmbedLogsArgs,
+          description: "Feature-hashing vectors for a parsed file's messages",
+        }),
+        'logs.analyze': task({
+          schema: AnalyzeLogsArgs,
+          description: 'Levels, sources and error rates of one file or a day, as a report in S3',
         }),
       },
     },
