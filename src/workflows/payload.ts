@@ -108,11 +108,16 @@ export function checkGivenArgs(
       `${where}: ${task}'s payload has no field ${unknown.map((k) => `'${k}'`).join(', ')}`,
     );
   }
-  const parsed = schema.partial().safeParse(args);
-  if (!parsed.success) {
-    const fields = parsed.error.issues
-      .map((i) => `${i.path.map(String).join('.') || '(args)'}: ${i.message}`)
-      .join('; ');
-    throw new WorkflowDefinitionError(`${where}: ${task} args do not fit its schema: ${fields}`);
+  // Field by field (not `schema.partial()`, which zod refuses on a refined object).
+  const issues = Object.entries(args).flatMap(([key, value]) => {
+    const parsed = (shape[key] as z.ZodType).safeParse(value);
+    return parsed.success
+      ? []
+      : parsed.error.issues.map((i) => `${[key, ...i.path.map(String)].join('.')}: ${i.message}`);
+  });
+  if (issues.length > 0) {
+    throw new WorkflowDefinitionError(
+      `${where}: ${task} args do not fit its schema: ${issues.join('; ')}`,
+    );
   }
 }

@@ -87,6 +87,33 @@ describe('planWorkflow', () => {
     ).toThrow(/has no field 'nope'/);
   });
 
+  it('fails if a later step is given a field of the wrong type, naming the field', () => {
+    expect(() =>
+      planWorkflow(catalog, {
+        kind: 'chain',
+        steps: [add(), { task: 'diagnostics.add', args: { add: 'x' } as never }],
+      }),
+    ).toThrow(/args do not fit its schema: add: /);
+  });
+
+  it('checks the given args of a refined object schema (a chord callback with a refinement)', () => {
+    const members = [{ task: 'logs.process_file', args: { date: '2026-11-30', fileId: 'f' } }];
+    expect(() =>
+      planWorkflow(catalog, {
+        kind: 'chord',
+        members,
+        callback: { task: 'logs.analyze', args: { date: '2026-11-30' } },
+      }),
+    ).not.toThrow();
+    expect(() =>
+      planWorkflow(catalog, {
+        kind: 'chord',
+        members,
+        callback: { task: 'logs.analyze', args: { date: 'yesterday' } },
+      }),
+    ).toThrow(/date: a date as YYYY-MM-DD/);
+  });
+
   it('fails if a step ignores its result (the engine moves on from committed results)', () => {
     expect(() =>
       planWorkflow(catalog, {
