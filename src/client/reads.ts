@@ -194,6 +194,9 @@ export function toStatus(item: TaskRecord): TaskStatus {
     'eta',
     'expires',
     'correlationId',
+    'parentId',
+    'rootId',
+    'workflowId',
   ] as const;
   const status: Record<string, unknown> = { id: item.id, state: item.state };
   for (const key of optional) if (item[key] !== undefined) status[key] = item[key];

@@ -149,6 +149,12 @@ export interface TaskStatus {
   readonly eta?: string;
   readonly expires?: string;
   readonly correlationId?: string;
+  /** The task that sent this one with `ctx.send`. */
+  readonly parentId?: string;
+  /** The first task of the tree it belongs to (a workflow's id for a workflow step). */
+  readonly rootId?: string;
+  /** The workflow (chain, group, chord) this task is a step of. */
+  readonly workflowId?: string;
 }
 
 export interface WaitOptions {
