@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../src/catalog/index.js';
 import { WorkflowEngine } from '../../src/workflows/engine.js';
 import { joinKey, pathOf } from '../../src/workflows/plan.js';
+import { lovage } from '../helpers/cli.js';
 import { deployed } from '../helpers/deployed.js';
 import { type Env, envelope, finished, item, itemWhen, sendRaw } from './runtime-helpers.js';
 
@@ -151,6 +152,55 @@ describe('group', () => {
       Array.from({ length: n }, (_, i) => i + 100),
     );
     expect(status.steps.every((s) => s.state === 'SUCCESS' && s.attempt === 1)).toBe(true);
+  });
+});
+
+describe('group with a failure', () => {
+  it('runs every member, then ends FAILURE naming the one that failed', async () => {
+    const id = wfId('group-fail');
+    const flow = await env.lovage.group(
+      [
+        { task: 'diagnostics.add', args: { value: 1, journal: true } },
+        { task: 'diagnostics.fail', args: { kind: 'unrecoverable', message: 'member 1 down' } },
+        { task: 'diagnostics.add', args: { value: 2, journal: true } },
+      ],
+      { id },
+    );
+    const status = await flow.wait({ timeoutMs: 120_000 });
+    expect(status.state).toBe('FAILURE');
+    expect(status.failure).toMatchObject({ stepId: `${id}.m1`, task: 'diagnostics.fail' });
+    expect(status.steps.map((s) => s.state)).toEqual(['SUCCESS', 'FAILURE', 'SUCCESS']);
+    expect(await runs(`${id}.m0`)).toBe(1);
+    expect(await runs(`${id}.m2`)).toBe(1);
+  });
+});
+
+describe('the CLI', () => {
+  it("shows a workflow's tree, waits for it, and names it in a step's status", async () => {
+    const id = wfId('cli');
+    await env.lovage.chain(
+      [{ task: 'diagnostics.add', args: { value: 5 } }, { task: 'diagnostics.add' }],
+      { id },
+    );
+    const waited = await lovage('workflow', 'wait', id, '--timeout', '120');
+    expect(waited.code).toBe(0);
+    expect(waited.stdout).toContain(`${id}  chain  SUCCESS`);
+    const shown = await lovage('--json', 'workflow', 'show', id);
+    expect(shown.code).toBe(0);
+    const status = JSON.parse(shown.stdout) as {
+      state: string;
+      steps: { id: string; state: string }[];
+    };
+    expect(status.state).toBe('SUCCESS');
+    expect(status.steps.map((s) => [s.id, s.state])).toEqual([
+      [`${id}.s0`, 'SUCCESS'],
+      [`${id}.s1`, 'SUCCESS'],
+    ]);
+    const step = await lovage('status', `${id}.s1`);
+    expect(step.stdout).toContain(`workflow: ${id}`);
+    const missing = await lovage('workflow', 'show', `${id}-nope`);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`no workflow '${id}-nope'`);
   });
 });
 
