@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { catalog } from '../../src/catalog/index.js';
+import { analytics } from '../../src/catalog/categories/analytics.js';
+import { categoryCatalog } from '../../src/catalog/category-catalog.js';
 import { WORKER_ENV } from '../../src/protocol/env.js';
 import { WORKLOAD_ENV } from '../../src/protocol/workload.js';
 import { createWorker } from '../../src/runtime/index.js';
@@ -18,7 +19,7 @@ const stores = (): AnalyticsStores => ({
   bucket: requireEnv(WORKLOAD_ENV.dataBucket),
 });
 
-export const handler = createWorker(catalog, 'analytics', {
+export const handler = createWorker(categoryCatalog('analytics', analytics), 'analytics', {
   'analytics.daily_report': (args, ctx) => dailyReport(stores(), args, ctx),
   'analytics.weekly_report': (args, ctx) => weeklyReport(stores(), args, ctx),
   'analytics.rollup_metrics': (args, ctx) => rollupMetrics(stores(), args, ctx),

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { catalog } from '../../src/catalog/index.js';
+import { diagnostics } from '../../src/catalog/categories/diagnostics.js';
+import { categoryCatalog } from '../../src/catalog/category-catalog.js';
 import { WORKER_ENV } from '../../src/protocol/env.js';
 import { createWorker, type TaskContext } from '../../src/runtime/index.js';
 import { badResult, crash, fail, flaky, hang, ping, stubborn } from './drills.js';
@@ -17,7 +18,7 @@ const journal = (ctx: TaskContext) => writeJournal(db, process.env[WORKER_ENV.ta
  * soft limit ignored, a result that cannot be stored). They call no AWS
  * service but the task table.
  */
-export const handler = createWorker(catalog, 'diagnostics', {
+export const handler = createWorker(categoryCatalog('diagnostics', diagnostics), 'diagnostics', {
   'diagnostics.ping': journaled(journal, ping),
   'diagnostics.ping_untracked': journaled(journal, ping),
   'diagnostics.ping_ignored': journaled(journal, ping),

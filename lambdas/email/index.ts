@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { catalog } from '../../src/catalog/index.js';
+import { email } from '../../src/catalog/categories/email.js';
+import { categoryCatalog } from '../../src/catalog/category-catalog.js';
 import { WORKLOAD_ENV } from '../../src/protocol/workload.js';
 import { createWorker } from '../../src/runtime/index.js';
 import { requireEnv } from '../shared/env.js';
@@ -24,7 +25,7 @@ const suppressionList = () =>
   (suppressions ??= new Suppressions(db, requireEnv(WORKLOAD_ENV.dataTable)));
 const sendMarkers = () => (markers ??= new SendMarkers(db, requireEnv(WORKLOAD_ENV.dataTable)));
 
-export const handler = createWorker(catalog, 'email', {
+export const handler = createWorker(categoryCatalog('email', email), 'email', {
   'email.send': (args, ctx) => sendEmail(ses, args, ctx),
   'email.check_quota': (args, ctx) => checkQuota(ses, args, ctx),
   'email.send_bulk': (args, ctx) => sendBulk(sesOnce, suppressionList(), sendMarkers(), args, ctx),

@@ -1,4 +1,5 @@
-import { catalog } from '../../src/catalog/index.js';
+import { logs } from '../../src/catalog/categories/logs.js';
+import { categoryCatalog } from '../../src/catalog/category-catalog.js';
 import { WORKLOAD_ENV } from '../../src/protocol/workload.js';
 import { createWorker } from '../../src/runtime/index.js';
 import { requireEnv } from '../shared/env.js';
@@ -14,7 +15,7 @@ const stores = (): LogStores => ({ s3, bucket: requireEnv(WORKLOAD_ENV.dataBucke
  * of levels, sources and error rates. Run as a chain per file, a group over files, or a chord
  * that builds the day's report from every file; `generate` writes sample files.
  */
-export const handler = createWorker(catalog, 'logs', {
+export const handler = createWorker(categoryCatalog('logs', logs), 'logs', {
   'logs.generate': (args) => generate(stores(), args),
   'logs.process_file': (args) => processFile(stores(), args),
   'logs.embed': (args) => embed(stores(), args),

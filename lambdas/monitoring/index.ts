@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { catalog } from '../../src/catalog/index.js';
+import { monitoring } from '../../src/catalog/categories/monitoring.js';
+import { categoryCatalog } from '../../src/catalog/category-catalog.js';
 import { WORKER_ENV } from '../../src/protocol/env.js';
 import { WORKLOAD_ENV } from '../../src/protocol/workload.js';
 import { createWorker } from '../../src/runtime/index.js';
@@ -17,7 +18,7 @@ const registry = () => (apps ??= new AppRegistry(db, requireEnv(WORKLOAD_ENV.dat
 // setting monitoringAllowNetworks lists them (off by default; link-local never).
 const policy = policyFromEnv(process.env[WORKLOAD_ENV.monitoringAllowNetworks]);
 
-export const handler = createWorker(catalog, 'monitoring', {
+export const handler = createWorker(categoryCatalog('monitoring', monitoring), 'monitoring', {
   'monitoring.register_app': (args) => registry().register(args, policy),
   'monitoring.check_apps': (args, ctx) =>
     checkApps(registry(), args, ctx, guardedHealthGet(policy)),

@@ -2,7 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { catalog } from '../../src/catalog/index.js';
+import { orders as ordersCategory } from '../../src/catalog/categories/orders.js';
+import { categoryCatalog } from '../../src/catalog/category-catalog.js';
 import { WORKER_ENV } from '../../src/protocol/env.js';
 import { WORKLOAD_ENV } from '../../src/protocol/workload.js';
 import { createWorker } from '../../src/runtime/index.js';
@@ -18,7 +19,7 @@ const events = new EventBridgeClient({});
 let orders: OrderStore | undefined;
 const store = () => (orders ??= new OrderStore(db, requireEnv(WORKLOAD_ENV.dataTable)));
 
-export const handler = createWorker(catalog, 'orders', {
+export const handler = createWorker(categoryCatalog('orders', ordersCategory), 'orders', {
   'orders.match': (args, ctx) => matchOrder(store(), args, ctx),
   'orders.notify_status': (args, ctx) => notifyStatus(store(), ses, args, ctx),
   'orders.send_reminders': (args, ctx) =>

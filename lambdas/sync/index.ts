@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { catalog } from '../../src/catalog/index.js';
+import { sync } from '../../src/catalog/categories/sync.js';
+import { categoryCatalog } from '../../src/catalog/category-catalog.js';
 import { WORKER_ENV } from '../../src/protocol/env.js';
 import { WORKLOAD_ENV } from '../../src/protocol/workload.js';
 import { createWorker } from '../../src/runtime/index.js';
@@ -14,7 +15,7 @@ const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const s3 = s3Client();
 const bucket = () => requireEnv(WORKLOAD_ENV.dataBucket);
 
-export const handler = createWorker(catalog, 'sync', {
+export const handler = createWorker(categoryCatalog('sync', sync), 'sync', {
   'sync.backup': (args, ctx) =>
     backup(
       db,

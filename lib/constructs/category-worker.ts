@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import type { CategoryDefinition, Tier } from '../../src/catalog/index.js';
 import { WORKER_ENV } from '../../src/protocol/env.js';
 import { validateConcurrency, validateQueueTimings } from '../validation.js';
+import { LOVAGE_BUNDLING, runtimeNodeOptions } from './bundling.js';
 import type { Delays } from './delays.js';
 import type { TaskEvents } from './task-events.js';
 import type { TaskStore } from './task-store.js';
@@ -129,15 +130,9 @@ export class CategoryWorker extends Construct implements iam.IGrantable {
         [WORKER_ENV.delayRoleArn]: delays.categoryDeliveryRole(category.name).roleArn,
         POWERTOOLS_SERVICE_NAME: `lovage-${category.name}`,
         POWERTOOLS_METRICS_NAMESPACE: 'Lovage',
-        NODE_OPTIONS: '--enable-source-maps',
+        ...runtimeNodeOptions(this),
       },
-      bundling: {
-        externalModules: [],
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        format: nodejs.OutputFormat.CJS,
-      },
+      bundling: LOVAGE_BUNDLING,
     });
 
     for (const { tier, queue, deadLetterQueue } of queues.tiers) {

@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LOVAGE_BUNDLING, runtimeNodeOptions } from './bundling.js';
 
 export interface LovageFunctionProps {
   /** Handler source file (bundled with esbuild, AWS SDK included). */
@@ -27,7 +28,7 @@ export interface LovageFunctionProps {
  * A Node.js 22 arm64 function the way every Lovage function is built: its
  * own log group and its own role that may write only that log group (no
  * AWSLambdaBasicExecutionRole, whose logs:* reaches every group), bundled
- * minified with source maps. Callers grant what it calls.
+ * as {@link LOVAGE_BUNDLING} says. Callers grant what it calls.
  */
 export class LovageFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
@@ -62,15 +63,9 @@ export class LovageFunction extends Construct {
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: props.serviceName,
-        NODE_OPTIONS: '--enable-source-maps',
+        ...runtimeNodeOptions(this),
       },
-      bundling: {
-        externalModules: [],
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        format: nodejs.OutputFormat.CJS,
-      },
+      bundling: LOVAGE_BUNDLING,
     });
   }
 }

@@ -42,13 +42,16 @@ export class TaskStore extends Construct {
   }
 
   /**
-   * Lets `grantee` read and write task records: dynamodb:GetItem, PutItem,
-   * UpdateItem and Query. No Scan, no DeleteItem (records leave through TTL).
+   * Lets `grantee` read and write task records: dynamodb:GetItem,
+   * BatchGetItem (a worker reads a batch's untracked records at once),
+   * PutItem, UpdateItem and Query. No Scan, no DeleteItem (records leave
+   * through TTL).
    */
   grantWriteRecords(grantee: iam.IGrantable): iam.Grant {
     return this.table.grant(
       grantee,
       'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:Query',

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Catalog, PayloadValidationError, TIERS, UnknownTaskError } from '../catalog/index.js';
 import { type LovageClient, SendOptionsError } from '../client/index.js';
 import type { SendOptions, TaskHandle } from '../client/types.js';

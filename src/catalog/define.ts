@@ -95,6 +95,16 @@ export interface Catalog<C extends CategoriesInput = CategoriesInput> {
 export type TaskArgs<C extends CategoriesInput, N extends TaskNamesOf<C>> =
   TaskOptionsOf<C, N> extends TaskOptions<infer S> ? z.input<S> : never;
 
+/**
+ * Declares one category (in its own file under `src/catalog/categories`); the
+ * identity function that lets TypeScript keep its tasks' names and schemas.
+ */
+export function category<const T extends Record<string, TaskOptions>>(
+  input: CategoryInput<T>,
+): CategoryInput<T> {
+  return input;
+}
+
 /** Declares one task; the identity function that lets TypeScript keep the schema type. */
 export function task<S extends z.ZodType>(options: TaskOptions<S>): TaskOptions<S> {
   return options;

@@ -1,10 +1,12 @@
 export * from './catalog.js';
+export { categoryCatalog } from './category-catalog.js';
 export {
   CATEGORY_DEFAULTS,
   type Catalog,
   type CatalogInput,
   type CategoryInput,
   type CeleryOptions,
+  category,
   defineCatalog,
   type ResolvedSchedule,
   TASK_DEFAULTS,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TIERS, type Tier } from '../catalog/types.js';
 import { LovageError } from '../errors.js';
 

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ZodError } from 'zod';
 import type { Catalog, Tier } from '../catalog/index.js';
@@ -7,6 +6,7 @@ import { LovageError } from '../errors.js';
 import { MAX_SQS_DELAY_SECONDS } from '../protocol/delays.js';
 import { createEnvelope, type Envelope, envelopeAttributes } from '../protocol/envelope.js';
 import { MAX_MESSAGE_BYTES } from './dead-letter.js';
+import type { TaskLogger } from './logging.js';
 
 /** Options of `ctx.send`. */
 export interface ChildSendOptions {
@@ -84,7 +84,7 @@ export class ChildTasks {
    * and root ids (and the parent's correlation id). Throws ChildSendError,
    * UnknownTaskError or PayloadValidationError before anything is sent.
    */
-  senderFor(catalog: Catalog, category: string, parent: Envelope, logger: Logger): SendChild {
+  senderFor(catalog: Catalog, category: string, parent: Envelope, logger: TaskLogger): SendChild {
     let position = 0;
     const keys = new Set<string>();
     return async (task, args, options = {}) => {

@@ -1,8 +1,8 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { TaskDefinition } from '../catalog/types.js';
 import type { Envelope } from '../protocol/envelope.js';
 import type { SendChild } from './children.js';
 import { SoftTimeLimitExceededError } from './errors.js';
+import type { TaskLogger } from './logging.js';
 import { ProgressReporter } from './progress.js';
 import { requestRetry } from './retry-request.js';
 import type { TaskRecords } from './task-records.js';
@@ -23,7 +23,7 @@ export interface ExecuteOptions {
   readonly condition: Condition;
   /** For an untracked run: the lease its first progress write takes. */
   readonly leaseUntil?: number;
-  readonly logger: Logger;
+  readonly logger: TaskLogger;
   /** `ctx.send` of this run (see children.ts). */
   readonly send: SendChild;
 }

@@ -20,6 +20,7 @@ export {
   WorkerLostError,
   WrongCategoryError,
 } from './errors.js';
+export { type RunKeys, RunLogger, type TaskLogger } from './logging.js';
 export { PROGRESS_INTERVAL_MS } from './progress.js';
 export { deferralSeconds, type RateDecision, RateLimiter, windowOf } from './rate-limit.js';
 export { REDACTED, redact } from './redact.js';
@@ -34,10 +35,10 @@ export {
 } from './retry-request.js';
 export { type Claim, TaskRecords, type Write } from './task-records.js';
 export {
+  EmfMetrics,
   LIFECYCLE_EVENTS,
   type MetricsSink,
   type Outcome,
-  powertoolsMetrics,
   type RunOutcome,
   TASK_METRICS,
   Telemetry,

@@ -27,6 +27,8 @@ export class Invocation {
     private readonly context: Pick<Context, 'getRemainingTimeInMillis'>,
     private readonly timeoutSeconds: number,
     private readonly logger: Logger,
+    /** Called once the runs still going at the hard limit are recorded (the metrics are written). */
+    private readonly onRecorded: () => void = () => {},
   ) {}
 
   /** Arms the watch; `stop` disarms it. */
@@ -73,5 +75,7 @@ export class Invocation {
         ),
       ),
     );
+    // Lambda stops the function at its timeout, before the invocation's own end is reached.
+    this.onRecorded();
   }
 }

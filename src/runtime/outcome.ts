@@ -1,4 +1,3 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
 import type { TaskDefinition } from '../catalog/types.js';
 import type { Envelope } from '../protocol/envelope.js';
@@ -8,6 +7,7 @@ import { decideRetry, toTaskError } from './classify.js';
 import { sendToDeadLetter } from './dead-letter.js';
 import { ResultNotStorableError, TimeLimitExceededError, WorkerLostError } from './errors.js';
 import type { Execution } from './execute.js';
+import type { TaskLogger } from './logging.js';
 import { decideRequestedRetry, RetryRequestedError } from './retry-request.js';
 import type { Runtime } from './runtime.js';
 import type { RunOutcome } from './telemetry.js';
@@ -31,7 +31,7 @@ export interface RunScope {
   readonly definition: TaskDefinition;
   /** Whether the run claimed STARTED (`trackStarted` and not `ignoreResult`). */
   readonly tracked: boolean;
-  readonly logger: Logger;
+  readonly logger: TaskLogger;
   readonly runtime: Runtime;
   /** Milliseconds this delivery's lease lasts: until its invocation has certainly ended. */
   readonly leaseMs: number;
@@ -59,7 +59,7 @@ export async function recordOutcome(
   if (run.ok) {
     if (definition.ignoreResult && !options.hadRecord) {
       logger.info('task succeeded', { durationMs: run.durationMs });
-      await runtime.telemetry.record('succeeded', outcomeOf(scope, run.durationMs), logger);
+      runtime.telemetry.record('succeeded', outcomeOf(scope, run.durationMs), logger);
       return;
     }
     const stored = storable(definition.ignoreResult ? null : run.result);
@@ -87,7 +87,7 @@ export async function recordOutcome(
     }
     if (!write.written) return leaveAlone(scope, write.current, 'result discarded');
     logger.info('task succeeded', { durationMs: run.durationMs });
-    await runtime.telemetry.record('succeeded', outcomeOf(scope, run.durationMs), logger);
+    runtime.telemetry.record('succeeded', outcomeOf(scope, run.durationMs), logger);
     return;
   }
 
@@ -157,7 +157,7 @@ export async function retryLater(
     retryInSeconds: delay,
     ...(scheduleName ? { scheduleName } : {}),
   });
-  await runtime.telemetry.record(
+  runtime.telemetry.record(
     'retried',
     { ...outcomeOf(scope, options.durationMs ?? 0), error, retryInSeconds: delay },
     logger,
@@ -220,7 +220,7 @@ export async function failForGood(
     return leaveAlone(scope, write.current, 'failure not recorded after its dead letter was sent');
   }
   logger.error('task failed for good', { error, reason });
-  await runtime.telemetry.record(
+  runtime.telemetry.record(
     'failed',
     { ...outcomeOf(scope, options.durationMs ?? 0), error, reason },
     logger,

@@ -9,6 +9,7 @@ import { sendToDeadLetter } from './dead-letter.js';
 import { WrongCategoryError } from './errors.js';
 import { execute } from './execute.js';
 import type { Invocation } from './invocation.js';
+import { RunLogger } from './logging.js';
 import {
   fenceOf,
   type RunScope,
@@ -16,6 +17,7 @@ import {
   resendNextAttempt,
   resolveLostRun,
 } from './outcome.js';
+import type { RecordReads } from './record-reads.js';
 import { redact } from './redact.js';
 import type { Runtime } from './runtime.js';
 import { judge, runsAlone, type Verdict } from './transitions.js';
@@ -28,6 +30,8 @@ export interface RecordScope {
   readonly runtime: Runtime;
   readonly context: Pick<Context, 'getRemainingTimeInMillis'>;
   readonly invocation: Invocation;
+  /** Record reads of this invocation, batched into one BatchGetItem. */
+  readonly reads: RecordReads;
 }
 
 /**
@@ -63,8 +67,12 @@ export async function processRecord(
     envelope = readTaskMessage(record, {
       tierOf: (arn) => runtime.redelivery.tierOf(arn) as Tier | undefined,
     });
+    // A task's category is its name's prefix (the catalog enforces it), so a task of another
+    // category is known as such even by a function that was given only its own category.
+    if (!envelope.task.startsWith(`${category}.`)) {
+      throw new WrongCategoryError(envelope.task, category);
+    }
     definition = catalog.task(envelope.task);
-    if (definition.category !== category) throw new WrongCategoryError(envelope.task, category);
     const tier = runtime.redelivery.tierOf(record.eventSourceARN);
     if (tier && envelope.tier !== tier) {
       throw new EnvelopeError(
@@ -84,14 +92,12 @@ export async function processRecord(
   )
     return 'done';
 
-  const logger = runtime.logger.createChild({
-    persistentKeys: {
-      taskId: envelope.id,
-      task: envelope.task,
-      attempt: envelope.attempt,
-      // Tasks sent without one are correlated by their own id, so every line has one.
-      correlationId: envelope.correlationId ?? envelope.rootId ?? envelope.id,
-    },
+  const logger = new RunLogger(runtime.logger, {
+    taskId: envelope.id,
+    task: envelope.task,
+    attempt: envelope.attempt,
+    // Tasks sent without one are correlated by their own id, so every line has one.
+    correlationId: envelope.correlationId ?? envelope.rootId ?? envelope.id,
   });
   const now = Date.now();
   const tracked = definition.trackStarted && !definition.ignoreResult;
@@ -107,7 +113,7 @@ export async function processRecord(
   }
 
   if (envelope.eta && Date.parse(envelope.eta) - now > ETA_TOLERANCE_MS) {
-    const current = await runtime.records.get(envelope.id);
+    const current = await scope.reads.get(envelope.id);
     const verdict = judge(current, envelope.attempt, now);
     if (verdict.kind !== 'run') return refused(run, verdict, current);
     const delay = (Date.parse(envelope.eta) - now) / 1000;
@@ -136,7 +142,8 @@ export async function processRecord(
     }
   }
 
-  // Untracked tasks write no STARTED; one read tells whether this attempt is due.
+  // Untracked tasks write no STARTED; a read (batched with the batch's other reads) tells
+  // whether this attempt is due.
   let hadRecord = true;
   if (tracked) {
     const claim = await runtime.records.enter(envelope, 'STARTED', {
@@ -150,7 +157,7 @@ export async function processRecord(
       return refused(run, claim.verdict, claim.record);
     }
   } else {
-    const current = await runtime.records.get(envelope.id);
+    const current = await scope.reads.get(envelope.id);
     const verdict = judge(current, envelope.attempt, now);
     if (verdict.kind !== 'run') return refused(run, verdict, current);
     if (!mode.alone && runsAlone(current)) return 'alone';
@@ -159,7 +166,7 @@ export async function processRecord(
 
   const handler = scope.table[envelope.task];
   if (!handler) throw new Error(`no handler registered for '${envelope.task}'`);
-  logger.debug('running task', { args: redact(args) });
+  if (logger.debugging) logger.debug('running task', { args: redact(args) });
   await scope.invocation.watch(run, async () => {
     const outcome = await execute({
       handler,
@@ -257,7 +264,11 @@ async function rejectMessage(
       ? { id: caught.taskId, task: caught.taskName, source: caught.source }
       : peek(record.body);
   const id = known.id !== undefined && isTaskId(known.id) ? known.id : undefined;
-  const task = known.task !== undefined && catalog.tasks.has(known.task) ? known.task : undefined;
+  const task =
+    known.task !== undefined &&
+    (catalog.tasks.has(known.task) || caught instanceof WrongCategoryError)
+      ? known.task
+      : undefined;
   const related = caught instanceof EnvelopeError ? caught.relatedIds.filter(isTaskId) : [];
   runtime.logger.error('message rejected before running', {
     messageId: record.messageId,

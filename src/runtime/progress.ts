@@ -1,6 +1,6 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Envelope } from '../protocol/envelope.js';
 import { ProgressError, TaskRevokedError } from './errors.js';
+import type { TaskLogger } from './logging.js';
 import type { TaskRecords } from './task-records.js';
 import type { Condition } from './transitions.js';
 
@@ -16,7 +16,7 @@ export interface ProgressOptions {
   /** For an untracked run: the lease its first progress write takes. */
   readonly leaseUntil?: number;
   readonly ttlSeconds: number;
-  readonly logger: Logger;
+  readonly logger: TaskLogger;
   readonly intervalMs?: number;
   readonly clock?: () => number;
 }

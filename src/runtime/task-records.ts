@@ -1,5 +1,6 @@
 import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -16,6 +17,7 @@ import {
   type TaskRecord,
   taskKey,
 } from '../protocol/records.js';
+import { type TransitionUpdate, TransitionUpdateBuilder } from './transition-update.js';
 import {
   type Condition,
   claimCondition,
@@ -59,6 +61,10 @@ export type RecordSeed = Pick<
   Partial<Pick<Envelope, 'parentId' | 'rootId' | 'workflowId'>>;
 
 const epochSeconds = (ms: number) => Math.floor(ms / 1000);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const TASK_KEY_PREFIX = taskKey('').pk;
+/** How often keys a BatchGetItem left unprocessed are asked for again. */
+const UNPROCESSED_ROUNDS = 4;
 
 /**
  * The runtime's writes to the task table. Every transition is one conditional
@@ -333,6 +339,56 @@ export class TaskRecords {
   }
 
   /**
+   * Strongly consistent reads of up to 100 distinct tasks in one
+   * BatchGetItem; keys DynamoDB leaves unprocessed (throttling) are asked
+   * again with backoff, and if some still are, the call fails.
+   */
+  async getMany(ids: readonly string[]): Promise<Map<string, TaskRecord>> {
+    const found = new Map<string, TaskRecord>();
+    let keys = ids.map(taskKey);
+    for (let round = 0; keys.length > 0; round++) {
+      if (round > 0) {
+        if (round > UNPROCESSED_ROUNDS) {
+          throw new Error(
+            `DynamoDB left ${keys.length} task records unread after ${UNPROCESSED_ROUNDS} retries`,
+          );
+        }
+        await sleep(25 * 2 ** round * (0.5 + Math.random() / 2));
+      }
+      const out = await this.db.send(
+        new BatchGetCommand({
+          RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
+        }),
+      );
+      for (const item of out.Responses?.[this.tableName] ?? []) {
+        // By key, not by the `id` attribute: the key is what was asked for.
+        found.set(String(item.pk).slice(TASK_KEY_PREFIX.length), item as TaskRecord);
+      }
+      keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
+    }
+    return found;
+  }
+
+  /** The attributes a transition writes only when it creates the item. */
+  private putIdentity(
+    update: TransitionUpdateBuilder,
+    envelope: RecordSeed,
+    keys: ReturnType<typeof indexKeys>,
+  ): void {
+    update.put('id', envelope.id, true);
+    update.put('task', envelope.task, true);
+    update.put('tier', envelope.tier, true);
+    update.put('createdAt', envelope.createdAt, true);
+    update.put('source', envelope.source, true);
+    update.put('gsi1pk', keys.gsi1pk, true);
+    update.put('gsi1sk', keys.gsi1sk, true);
+    update.put('correlationId', envelope.correlationId, true);
+    update.put('parentId', envelope.parentId, true);
+    update.put('rootId', envelope.rootId, true);
+    update.put('workflowId', envelope.workflowId, true);
+  }
+
+  /**
    * One state change: state, index keys, TTL, the history entry and `fields`,
    * creating a complete item if there was none.
    */
@@ -355,41 +411,21 @@ export class TaskRecords {
       createdAt: envelope.createdAt,
       updatedAt: at,
     });
-    const names: Record<string, string> = { '#history': 'history' };
-    const values: Record<string, unknown> = { ':empty': [], ':entry': [entry] };
-    const sets = ['#history = list_append(if_not_exists(#history, :empty), :entry)'];
-    let i = 0;
-    const put = (key: string, value: unknown, onlyIfNew: boolean) => {
-      if (value === undefined) return;
-      names[`#c${i}`] = key;
-      values[`:c${i}`] = value;
-      sets.push(onlyIfNew ? `#c${i} = if_not_exists(#c${i}, :c${i})` : `#c${i} = :c${i}`);
-      i++;
-    };
-    // Identity, written once when the item is created.
-    put('id', envelope.id, true);
-    put('task', envelope.task, true);
-    put('tier', envelope.tier, true);
-    put('createdAt', envelope.createdAt, true);
-    put('source', envelope.source, true);
-    put('gsi1pk', keys.gsi1pk, true);
-    put('gsi1sk', keys.gsi1sk, true);
-    put('correlationId', envelope.correlationId, true);
-    put('parentId', envelope.parentId, true);
-    put('rootId', envelope.rootId, true);
-    put('workflowId', envelope.workflowId, true);
+    const update = new TransitionUpdateBuilder(condition);
+    // Identity, written once when the item is created (a running attempt's item has it).
+    if (!condition.existing) this.putIdentity(update, envelope, keys);
     // What changes with every transition.
-    put('state', to, false);
-    put('attempt', envelope.attempt, false);
-    put('updatedAt', at, false);
-    put('gsi2pk', keys.gsi2pk, false);
-    put('gsi2sk', keys.gsi2sk, false);
-    put('expiresAt', epochSeconds(now) + ttlSeconds, false);
-    if (to === 'RETRY' || to === 'FAILURE') put('error', fields.error, false);
-    const set = fields.set ?? {};
-    for (const key in set) put(key, set[key], false);
-    const removed = (fields.remove ?? []).filter((key) => !(key in set));
-    return this.update(envelope.id, condition, { sets, names, values, remove: removed });
+    update.put('state', to, false);
+    update.put('attempt', envelope.attempt, false);
+    update.put('updatedAt', at, false);
+    update.put('gsi2pk', keys.gsi2pk, false);
+    update.put('gsi2sk', keys.gsi2sk, false);
+    update.put('expiresAt', epochSeconds(now) + ttlSeconds, false);
+    if (to === 'RETRY' || to === 'FAILURE') update.put('error', fields.error, false);
+    const set = fields.set;
+    if (set) for (const key in set) update.put(key, set[key], false);
+    const removed = set ? fields.remove?.filter((key) => !(key in set)) : fields.remove;
+    return this.send(envelope.id, update.build(entry, removed));
   }
 
   private async update(
@@ -416,15 +452,25 @@ export class TaskRecords {
       });
       remove = ` REMOVE ${placeholders.join(', ')}`;
     }
+    return this.send(id, {
+      updateExpression: `SET ${parts.sets.join(', ')}${remove}`,
+      conditionExpression: condition.expression,
+      names,
+      values: { ...condition.values, ...parts.values },
+    });
+  }
+
+  /** One conditional UpdateItem; a refused one returns the record that refused it. */
+  private async send(id: string, update: TransitionUpdate): Promise<Write> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: taskKey(id),
-          UpdateExpression: `SET ${parts.sets.join(', ')}${remove}`,
-          ConditionExpression: condition.expression,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ...condition.values, ...parts.values },
+          UpdateExpression: update.updateExpression,
+          ConditionExpression: update.conditionExpression,
+          ExpressionAttributeNames: update.names as Record<string, string>,
+          ExpressionAttributeValues: update.values,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );

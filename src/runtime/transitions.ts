@@ -64,9 +64,39 @@ export interface Condition {
   readonly expression: string;
   readonly names: Record<string, string>;
   readonly values: Record<string, unknown>;
+  /**
+   * Holds only on an item that exists and was written by a run (a running
+   * attempt): a write under it need not restate the item's identity, which
+   * `if_not_exists` would keep anyway.
+   */
+  readonly existing?: boolean;
 }
 
 const NAMES = { '#state': 'state', '#attempt': 'attempt' };
+
+/**
+ * Conditions are the same for every task at a given attempt: each is built
+ * once per (kind, attempt) and shared, frozen, by every write that uses it.
+ */
+function memo<A extends unknown[]>(build: (...args: A) => Condition): (...args: A) => Condition {
+  const cache = new Map<string, Condition>();
+  return (...args) => {
+    const key = args.join(':');
+    let condition = cache.get(key);
+    if (!condition) {
+      const built = build(...args);
+      condition = Object.freeze({
+        expression: built.expression,
+        names: Object.freeze(built.names),
+        values: Object.freeze(built.values),
+        ...(built.existing ? { existing: true } : {}),
+      });
+      // Attempts are few (maxRetries <= 100); the bound only guards against a caller's loop.
+      if (cache.size < 1_000) cache.set(key, condition);
+    }
+    return condition;
+  };
+}
 
 /**
  * Attempt `n` may start (or expire): the `run` verdict of {@link judge}.
@@ -77,6 +107,10 @@ export function claimCondition(
   n: number,
   options: { readonly together?: boolean } = {},
 ): Condition {
+  return claimOf(n, options.together ?? false);
+}
+
+const claimOf = memo((n: number, together: boolean): Condition => {
   const due =
     '(#state = :fPending AND #attempt <= :fN) OR (#state = :fRetry AND #attempt = :fPrevious)';
   const values: Record<string, unknown> = {
@@ -85,8 +119,8 @@ export function claimCondition(
     ':fN': n,
     ':fPrevious': n - 1,
   };
-  if (!options.together) {
-    return { expression: `attribute_not_exists(pk) OR ${due}`, names: NAMES, values };
+  if (!together) {
+    return { expression: `attribute_not_exists(pk) OR ${due}`, names: { ...NAMES }, values };
   }
   const lost = LOST_RUN_ERRORS.map((type, i) => {
     values[`:fLost${i}`] = type;
@@ -97,39 +131,41 @@ export function claimCondition(
     names: { ...NAMES, '#error': 'error', '#type': 'type' },
     values,
   };
-}
+});
 
 /** Attempt `n` is the one running: a tracked run may record progress or its outcome. */
-export function runningCondition(n: number): Condition {
-  return {
-    expression: '#state IN (:fStarted, :fProgress) AND #attempt = :fN',
-    names: NAMES,
-    values: { ':fStarted': 'STARTED', ':fProgress': 'PROGRESS', ':fN': n },
-  };
-}
+export const runningCondition: (n: number) => Condition = memo((n: number) => ({
+  expression: '#state IN (:fStarted, :fProgress) AND #attempt = :fN',
+  names: { ...NAMES },
+  values: { ':fStarted': 'STARTED', ':fProgress': 'PROGRESS', ':fN': n },
+  existing: true,
+}));
 
 /**
  * An untracked run of attempt `n` (`trackStarted: false` or `ignoreResult`)
  * wrote no STARTED: it may settle while attempt n is due or in PROGRESS.
  */
-export function untrackedCondition(n: number): Condition {
+export const untrackedCondition: (n: number) => Condition = memo((n: number) => {
   const claim = claimCondition(n);
   return {
     expression: `${claim.expression} OR (#state = :fProgress AND #attempt = :fN)`,
-    names: NAMES,
+    names: { ...NAMES },
     values: { ...claim.values, ':fProgress': 'PROGRESS' },
   };
-}
+});
 
 /** Attempt `n` was running and its lease ended before `now` (epoch ms): the `lost` verdict. */
 export function lostRunCondition(n: number, now: number): Condition {
   const running = runningCondition(n);
   return {
     expression: `${running.expression} AND #leaseUntil < :fNow`,
-    names: { ...running.names, '#leaseUntil': 'leaseUntil' },
+    names: LOST_RUN_NAMES,
     values: { ...running.values, ':fNow': now },
+    existing: true,
   };
 }
+
+const LOST_RUN_NAMES = Object.freeze({ ...NAMES, '#leaseUntil': 'leaseUntil' });
 
 /** `#state IN (...)` for a list of states. */
 export function statesCondition(states: readonly TaskState[]): Condition {

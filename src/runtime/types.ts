@@ -1,7 +1,7 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { z } from 'zod';
 import type { Catalog, CategoryInput, TaskArgs, TaskNamesOf } from '../catalog/index.js';
 import type { ChildHandle, ChildSendOptions } from './children.js';
+import type { TaskLogger } from './logging.js';
 import type { RetryOptions } from './retry-request.js';
 
 /** What a task handler gets besides its payload; `K` types `send` against the catalog. */
@@ -19,7 +19,7 @@ export interface TaskContext<K extends Catalog = Catalog> {
    */
   readonly signal: AbortSignal;
   /** Logger with the task id, name, attempt and correlation id on every line. */
-  readonly logger: Logger;
+  readonly logger: TaskLogger;
   /**
    * Records PROGRESS with `{ current, total, message }` (readable by id while the
    * task runs). Writes are throttled (at most one a second, plus the final

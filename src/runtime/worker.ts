@@ -11,6 +11,7 @@ import { Redelivery, type TierQueue } from './delivery.js';
 import { Invocation } from './invocation.js';
 import { processRecord, type RecordScope } from './process-record.js';
 import { RateLimiter } from './rate-limit.js';
+import { RecordReads } from './record-reads.js';
 import type { Runtime } from './runtime.js';
 import { TaskRecords } from './task-records.js';
 import { Telemetry } from './telemetry.js';
@@ -83,13 +84,24 @@ export function createWorker<
   return async (event, context) => {
     runtime ??= resolveRuntime(dependencies ?? dependenciesFromEnvironment());
     const resolved = runtime;
-    const invocation = new Invocation(context, timeoutSeconds, resolved.logger);
-    const scope: RecordScope = { catalog, category, table, runtime: resolved, context, invocation };
+    const flush = () => resolved.telemetry.flush(resolved.logger);
+    const invocation = new Invocation(context, timeoutSeconds, resolved.logger, flush);
+    const scope: RecordScope = {
+      catalog,
+      category,
+      table,
+      runtime: resolved,
+      context,
+      invocation,
+      reads: new RecordReads(resolved.records),
+    };
     invocation.start();
     try {
       return await runBatch(event.Records, scope);
     } finally {
       invocation.stop();
+      // One EMF write per invocation, for every run it finished.
+      flush();
     }
   };
 }
@@ -134,6 +146,8 @@ async function runBatch(records: readonly SQSRecord[], scope: RecordScope) {
     }
   }
   if (lone) {
+    // The lone run may take the worker down: what its neighbours did is written first.
+    scope.runtime.telemetry.flush(scope.runtime.logger);
     await deleteHandled(scope, handled.splice(0));
     try {
       await processRecord(lone, scope, { alone: true });

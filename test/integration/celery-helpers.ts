@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -76,6 +77,17 @@ export function changesOf(versions: readonly TaskRecord[]): TaskChange[] {
     ...(i > 0 ? { before: versions[i - 1] as TaskRecord } : {}),
     after,
   }));
+}
+
+/**
+ * The same record versions under a fresh task id. The deployed task stream observer
+ * mirrors the real id by itself; a test that feeds the mirror one change at a time
+ * replays the versions under a twin id that only the test writes, so what it reads back
+ * is what its own batches produced.
+ */
+export function twin(versions: readonly TaskRecord[]): { id: string; versions: TaskRecord[] } {
+  const id = randomUUID();
+  return { id, versions: versions.map((v) => ({ ...v, id })) };
 }
 
 /** The Celery item of a task as stored: its status and the meta document. */

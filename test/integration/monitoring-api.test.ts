@@ -128,7 +128,7 @@ describe('monitoring API over HTTP (SigV4)', () => {
   });
 
   it('revokes a delayed task through POST /tasks/{id}/revoke', async () => {
-    const { id } = await env.lovage.send('diagnostics.ping', {}, { countdownSeconds: 600 });
+    const { id } = await env.lovage.send('diagnostics.ping', {}, { countdownSeconds: 1_800 });
     const res = await api('POST', `/tasks/${id}/revoke`, {
       body: { reason: 'monitoring api test' },
     });
@@ -283,7 +283,7 @@ describe('lifecycle events from the task stream, on a subscriber of the bus', ()
   });
 
   it('publishes task.revoked with the reason', async () => {
-    const { id } = await env.lovage.send('diagnostics.ping', {}, { countdownSeconds: 600 });
+    const { id } = await env.lovage.send('diagnostics.ping', {}, { countdownSeconds: 1_800 });
     await env.lovage.revoke(id, { reason: 'changed my mind' });
     const revoked = await event(id, 'task.revoked');
     expect(revoked.detail).toMatchObject({ state: 'REVOKED', reason: 'changed my mind' });

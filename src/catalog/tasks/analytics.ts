@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Payload of `analytics.daily_report`: task counts of one UTC day, written to S3. */
 export const DailyReportArgs = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Every drill can keep a journal: with `journal: true` each run writes one

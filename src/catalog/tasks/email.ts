@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Payload of `email.send`: one message through Amazon SES. */
 export const SendEmailArgs = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { literalHostRefusal } from '../../protocol/addresses.js';
 
 const appName = z

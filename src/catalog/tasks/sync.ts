@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Tables `sync.backup` can copy to S3. */
 export const BACKUP_SOURCES = ['tasks', 'data', 'ledger'] as const;

@@ -1,20 +1,28 @@
-import { describe, expect, it, vi } from 'vitest';
-import { powertoolsMetrics, REDACTED, redact } from '../../../src/runtime/index.js';
+import { describe, expect, it } from 'vitest';
+import { EmfMetrics, REDACTED, redact } from '../../../src/runtime/index.js';
+
+/** The EMF documents one flush writes, parsed, and how many writes it took. */
+function emitted(fill: (metrics: EmfMetrics) => void) {
+  const writes: string[] = [];
+  const metrics = new EmfMetrics((text) => writes.push(text));
+  fill(metrics);
+  metrics.flush(1_700_000_000_000);
+  const docs = writes
+    .join('')
+    .trim()
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as Record<string, unknown> & { _aws: Record<string, unknown> });
+  return { writes: writes.length, docs };
+}
 
 describe('EMF metrics', () => {
   it('emits Lovage/TaskSucceeded, TaskDuration and TaskFailureRate by task and by category', () => {
-    const lines: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    try {
-      powertoolsMetrics('diagnostics.ping', 'succeeded', 12);
-    } finally {
-      spy.mockRestore();
-    }
-    const emf = JSON.parse(lines.join('').trim().split('\n').at(-1) ?? '{}');
-    expect(emf._aws.CloudWatchMetrics).toEqual([
+    const { docs } = emitted((m) => m.add('diagnostics.ping', 'succeeded', 12));
+    const [emf] = docs;
+    expect(docs).toHaveLength(1);
+    expect(emf?._aws.Timestamp).toBe(1_700_000_000_000);
+    expect(emf?._aws.CloudWatchMetrics).toEqual([
       {
         Namespace: 'Lovage',
         Dimensions: [['task'], ['category']],
@@ -32,6 +40,58 @@ describe('EMF metrics', () => {
       TaskDuration: 12,
       TaskFailureRate: 0,
     });
+  });
+
+  it('writes a whole batch at once: one document per task name, one value per run', () => {
+    const { writes, docs } = emitted((m) => {
+      m.add('email.send', 'succeeded', 5);
+      m.add('email.send', 'failed', 7);
+      m.add('diagnostics.flaky', 'retried', 3);
+      m.add('email.send', 'succeeded', 9);
+    });
+    expect(writes).toBe(1);
+    expect(docs.map((d) => d.task)).toEqual(['email.send', 'diagnostics.flaky']);
+    expect(docs[0]).toMatchObject({
+      category: 'email',
+      TaskSucceeded: [1, 1],
+      TaskFailed: 1,
+      TaskDuration: [5, 7, 9],
+      // Average over the period = the share of finished tasks that failed, in percent.
+      TaskFailureRate: [0, 100, 0],
+    });
+    expect(docs[1]).toMatchObject({ category: 'diagnostics', TaskRetried: 1, TaskDuration: 3 });
+    expect(docs[1]).not.toHaveProperty('TaskFailureRate');
+    const names = (d: (typeof docs)[number]) =>
+      (d._aws.CloudWatchMetrics as { Metrics: { Name: string }[] }[])[0]?.Metrics.map(
+        (x) => x.Name,
+      );
+    expect(names(docs[0] as (typeof docs)[number])).toEqual([
+      'TaskSucceeded',
+      'TaskFailed',
+      'TaskDuration',
+      'TaskFailureRate',
+    ]);
+    expect(names(docs[1] as (typeof docs)[number])).toEqual(['TaskRetried', 'TaskDuration']);
+  });
+
+  it('writes nothing when no run ended, and starts afresh after a flush', () => {
+    const writes: string[] = [];
+    const metrics = new EmfMetrics((text) => writes.push(text));
+    metrics.flush();
+    expect(writes).toEqual([]);
+    metrics.add('email.send', 'succeeded', 1);
+    metrics.flush();
+    metrics.add('email.send', 'succeeded', 2);
+    metrics.flush();
+    expect(writes.map((w) => JSON.parse(w).TaskDuration)).toEqual([1, 2]);
+  });
+
+  it('never puts more than 100 values of a metric in one document', () => {
+    const { writes, docs } = emitted((m) => {
+      for (let i = 0; i < 250; i++) m.add('email.send', 'succeeded', i);
+    });
+    expect(writes).toBe(3);
+    expect(docs.map((d) => (d.TaskDuration as number[]).length)).toEqual([100, 100, 50]);
   });
 });
 

@@ -1,0 +1,349 @@
+/**
+ * What the runtime costs per task, in this process, beside a bare handler
+ * that does the same job by hand: parse each body, validate its args, make
+ * the same DynamoDB calls (a conditional STARTED write, a conditional
+ * SUCCESS write) and return a batch response. Batches of 10 no-op tasks,
+ * in two modes:
+ *
+ *   - http: real SDK clients whose HTTP handler is a fake that answers at
+ *     once, so the SDK still builds, serializes, signs and parses every
+ *     request (goal: runtime <= 1.2 x bare);
+ *   - stub: `send` answers at once, so only the runtime's own work is left
+ *     (goal: <= 50 us per task).
+ *
+ * CPU time (process.cpuUsage: user + system, all threads, GC included) is
+ * the figure to read on a shared machine; wall time is printed beside it.
+ * Runtime and bare runs alternate round by round; the ratio is taken per
+ * round and the median and range over rounds are printed. Nothing is
+ * asserted. Log lines and EMF go to a counting sink instead of stdout.
+ *
+ *   npx tsx bench/overhead.ts [--rounds 9] [--batches 40]
+ *
+ * Profile one side alone (e.g. the runtime with the SDK stubbed):
+ *   node --cpu-prof --cpu-prof-dir=.lovage/profiles --import tsx bench/overhead.ts --only runtime:stub
+ */
+import { parseArgs } from 'node:util';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { HttpResponse } from '@smithy/core/transport';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { defineCatalog, task } from '../src/catalog/index.js';
+import { taskKey } from '../src/protocol/records.js';
+import { createWorker, Redelivery, TaskRecords } from '../src/runtime/index.js';
+import { median, range, ratioLine } from './lib/stats.js';
+
+const { values: options } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '9' },
+    batches: { type: 'string', default: '40' },
+    only: { type: 'string' },
+  },
+});
+const ROUNDS = Number(options.rounds);
+const BATCHES = Number(options.batches);
+const BATCH_SIZE = 10;
+const TABLE = 'lovage-bench-overhead';
+const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:lovage-bench-overhead';
+const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/lovage-bench-overhead';
+const CONTEXT = { getRemainingTimeInMillis: () => 30_000 };
+
+const Args = z.object({ n: z.number().int().default(1) });
+const catalog = defineCatalog({
+  categories: { bench: { tasks: { 'bench.noop': task({ schema: Args }) } } },
+});
+const noop = async (_args: { n: number }) => ({ ok: true });
+
+type Mode = 'http' | 'stub';
+type Side = 'runtime' | 'bare';
+type Handler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+/** Calls per action, for both sides: they must make the same requests. */
+const calls = { runtime: new Map<string, number>(), bare: new Map<string, number>() };
+let counting: Side = 'runtime';
+const count = (action: string) => {
+  const map = calls[counting];
+  map.set(action, (map.get(action) ?? 0) + 1);
+};
+
+/** An SDK HTTP handler that answers every request at once, like a service that always agrees. */
+const fakeHttp = {
+  async handle(request: { headers: Record<string, string> }) {
+    const action = (request.headers['x-amz-target'] ?? 'unknown').split('.').pop() ?? '';
+    count(action);
+    const body = action === 'BatchGetItem' ? `{"Responses":{"${TABLE}":[]}}` : '{}';
+    return {
+      response: new HttpResponse({
+        statusCode: 200,
+        headers: { 'content-type': 'application/x-amz-json-1.0' },
+        body: Buffer.from(body),
+      }),
+    };
+  },
+  updateHttpClientConfig() {},
+  httpHandlerConfigs: () => ({}),
+};
+
+/** A DynamoDB document client (and SQS client) that never leave the process. */
+function clients(mode: Mode) {
+  const config = {
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    endpoint: 'https://dynamodb.us-east-1.amazonaws.com',
+    requestHandler: fakeHttp,
+  };
+  const db = DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const sqs = new SQSClient({ ...config, endpoint: 'https://sqs.us-east-1.amazonaws.com' });
+  if (mode === 'stub') {
+    const answer = async (command: { constructor: { name: string } }) => {
+      const action = command.constructor.name.replace(/Command$/, '');
+      count(action === 'Update' ? 'UpdateItem' : action === 'BatchGet' ? 'BatchGetItem' : action);
+      return action === 'BatchGet' ? { Responses: { [TABLE]: [] } } : {};
+    };
+    Object.assign(db, { send: answer });
+    Object.assign(sqs, { send: answer });
+  }
+  return { db, sqs };
+}
+
+function runtimeHandler(mode: Mode): Handler {
+  const { db, sqs } = clients(mode);
+  const worker = createWorker(
+    catalog,
+    'bench',
+    { 'bench.noop': noop },
+    {
+      records: new TaskRecords(db, TABLE),
+      sqs,
+      // As deployed: INFO, one JSON line per finished task.
+      logger: new Logger({ serviceName: 'lovage-bench' }),
+      deadLetterQueues: new Map([[QUEUE_ARN, `${QUEUE_URL}-dlq`]]),
+      redelivery: new Redelivery(sqs, [{ tier: 'normal', arn: QUEUE_ARN, url: QUEUE_URL }]),
+    },
+  );
+  return (event) => worker(event, CONTEXT);
+}
+
+/** The same job by hand: what a team would write without Lovage. */
+function bareHandler(mode: Mode): Handler {
+  const { db } = clients(mode);
+  return async (event) => {
+    const failures: { itemIdentifier: string }[] = [];
+    await Promise.all(
+      event.Records.map(async (record) => {
+        try {
+          const envelope = JSON.parse(record.body) as { id: string; args: unknown };
+          const args = Args.parse(envelope.args);
+          const key = taskKey(envelope.id);
+          await db.send(
+            new UpdateCommand({
+              TableName: TABLE,
+              Key: key,
+              UpdateExpression: 'SET #state = :started, startedAt = :at',
+              ConditionExpression: 'attribute_not_exists(pk) OR #state = :pending',
+              ExpressionAttributeNames: { '#state': 'state' },
+              ExpressionAttributeValues: {
+                ':started': 'STARTED',
+                ':pending': 'PENDING',
+                ':at': new Date().toISOString(),
+              },
+            }),
+          );
+          const result = await noop(args);
+          await db.send(
+            new UpdateCommand({
+              TableName: TABLE,
+              Key: key,
+              UpdateExpression: 'SET #state = :success, #result = :result, finishedAt = :at',
+              ConditionExpression: '#state = :started',
+              ExpressionAttributeNames: { '#state': 'state', '#result': 'result' },
+              ExpressionAttributeValues: {
+                ':success': 'SUCCESS',
+                ':started': 'STARTED',
+                ':result': result,
+                ':at': new Date().toISOString(),
+              },
+            }),
+          );
+        } catch {
+          failures.push({ itemIdentifier: record.messageId });
+        }
+      }),
+    );
+    return { batchItemFailures: failures };
+  };
+}
+
+let sequence = 0;
+function batch(): SQSEvent {
+  const Records: SQSRecord[] = [];
+  for (let i = 0; i < BATCH_SIZE; i++) {
+    const id = `bench-${++sequence}`;
+    Records.push({
+      messageId: id,
+      receiptHandle: id,
+      body: JSON.stringify({
+        v: 1,
+        id,
+        task: 'bench.noop',
+        args: { n: i },
+        tier: 'normal',
+        attempt: 1,
+        createdAt: new Date().toISOString(),
+        source: 'bench',
+      }),
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '0',
+        SenderId: 'bench',
+        ApproximateFirstReceiveTimestamp: '0',
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: QUEUE_ARN,
+      awsRegion: 'us-east-1',
+    });
+  }
+  return { Records };
+}
+
+/** Bytes written to stdout (log lines, EMF) while `body` runs; nothing reaches the terminal. */
+let logged = 0;
+async function quietly<T>(body: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    logged += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    return await body();
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+interface Sample {
+  readonly cpuUs: number;
+  readonly wallUs: number;
+}
+
+/** CPU and wall microseconds per task over `batches` invocations. */
+async function sample(side: Side, handler: Handler, batches: number): Promise<Sample> {
+  const events = Array.from({ length: batches }, batch);
+  counting = side;
+  return quietly(async () => {
+    const cpu = process.cpuUsage();
+    const wall = performance.now();
+    for (const event of events) {
+      const out = await handler(event);
+      if (out.batchItemFailures.length > 0) throw new Error(`${side}: a no-op task failed`);
+    }
+    const used = process.cpuUsage(cpu);
+    const tasks = batches * BATCH_SIZE;
+    return {
+      cpuUs: (used.user + used.system) / tasks,
+      wallUs: ((performance.now() - wall) * 1000) / tasks,
+    };
+  });
+}
+
+async function compare(mode: Mode): Promise<void> {
+  const handlers: Record<Side, Handler> = {
+    runtime: runtimeHandler(mode),
+    bare: bareHandler(mode),
+  };
+  // Warm-up: JIT, SDK clients' first-call setup, credential and endpoint resolution.
+  for (const side of ['runtime', 'bare'] as const) await sample(side, handlers[side], 30);
+  calls.runtime.clear();
+  calls.bare.clear();
+  logged = 0;
+  const results: Record<Side, Sample[]> = { runtime: [], bare: [] };
+  let loggedRuntime = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate which side goes first, so drift in the machine's load hits both alike.
+    const order: Side[] = round % 2 === 0 ? ['runtime', 'bare'] : ['bare', 'runtime'];
+    for (const side of order) {
+      const before = logged;
+      results[side].push(await sample(side, handlers[side], BATCHES));
+      if (side === 'runtime') loggedRuntime += logged - before;
+    }
+  }
+  const tasks = ROUNDS * BATCHES * BATCH_SIZE;
+  const title =
+    mode === 'http'
+      ? 'SDK answered by a fake HTTP handler (the SDK serializes, signs and parses)'
+      : 'SDK stubbed (send answers at once): the runtime’s own work';
+  console.log(`\n${title}`);
+  console.log(
+    `${''.padEnd(10)}${'runtime µs/task'.padStart(24)}${'bare µs/task'.padStart(24)}${'runtime / bare'.padStart(24)}`,
+  );
+  let cpuRatios: number[] = [];
+  for (const measure of ['cpuUs', 'wallUs'] as const) {
+    const runtime = results.runtime.map((s) => s[measure]);
+    const bare = results.bare.map((s) => s[measure]);
+    const ratios = runtime.map((r, i) => r / (bare[i] ?? Number.NaN));
+    if (measure === 'cpuUs') cpuRatios = ratios;
+    console.log(
+      `${(measure === 'cpuUs' ? 'CPU' : 'wall').padEnd(10)}${cell(runtime)}${cell(bare)}${ratioLine(ratios).padStart(24)}`,
+    );
+  }
+  const runtimeCpu = median(results.runtime.map((s) => s.cpuUs));
+  const bareCpu = median(results.bare.map((s) => s.cpuUs));
+  if (mode === 'http') {
+    console.log(`goal: runtime CPU <= 1.2 x bare; now ${median(cpuRatios).toFixed(2)} x`);
+  } else {
+    console.log(
+      `goal: runtime's own CPU <= 50 µs per task; now ${runtimeCpu.toFixed(1)} µs (${(runtimeCpu - bareCpu).toFixed(1)} µs more than bare)`,
+    );
+  }
+  console.log(
+    `requests per task  runtime: ${perTask(calls.runtime, tasks)}   bare: ${perTask(calls.bare, tasks)}`,
+  );
+  console.log(`logged per task    runtime: ${Math.round(loggedRuntime / tasks)} bytes   bare: 0`);
+}
+
+function cell(values: readonly number[]): string {
+  const [low, high] = range(values);
+  return `${median(values).toFixed(1)} (${low.toFixed(0)}–${high.toFixed(0)})`.padStart(24);
+}
+
+function perTask(map: ReadonlyMap<string, number>, tasks: number): string {
+  return (
+    [...map]
+      .sort()
+      .map(([action, n]) => `${action} ${(n / tasks).toFixed(2)}`)
+      .join(', ') || 'none'
+  );
+}
+
+async function profileOne(spec: string): Promise<void> {
+  const [side, mode] = spec.split(':') as [Side, Mode];
+  if (!['runtime', 'bare'].includes(side) || !['http', 'stub'].includes(mode)) {
+    throw new Error(`--only takes runtime|bare:http|stub, not '${spec}'`);
+  }
+  const handler = side === 'runtime' ? runtimeHandler(mode) : bareHandler(mode);
+  await sample(side, handler, 30);
+  const result = await sample(side, handler, BATCHES * ROUNDS);
+  console.log(
+    `${spec}: ${result.cpuUs.toFixed(1)} µs CPU per task, ${result.wallUs.toFixed(1)} µs wall`,
+  );
+}
+
+console.log(
+  `bench/overhead: ${ROUNDS} rounds x ${BATCHES} batches of ${BATCH_SIZE} no-op tasks per side; Node ${process.version}; load average ${(
+    await import('node:os')
+  )
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
+if (options.only) await profileOne(options.only);
+else {
+  await compare('http');
+  await compare('stub');
+}
