@@ -288,7 +288,7 @@ function validateSends(
     const target = tasks.get(name);
     if (!target) {
       throw new CatalogError(
-        `category '${category.name}': sends entry '${name}' is not a task of the catalog`,
+        `category '${category.name}': sends entry '${name}' is not a task of the catalog (a category's function passes the categories it sends to as categoryCatalog's sendsTo)`,
       );
     }
     if (target.category === category.name) {

@@ -1,6 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TaskSystemStack } from '../../lib/task-system-stack.js';
+import { categoryCatalog } from '../../src/catalog/category-catalog.js';
 import {
   catalog,
   defineCatalog,
@@ -102,5 +103,26 @@ describe('ctx.send across categories', () => {
         },
       }),
     ).toThrow(/sends entry 'diagnostics.nope' is not a task of the catalog/);
+  });
+});
+
+describe("a category function's catalog with sends", () => {
+  const logsThatSend = {
+    sends: ['diagnostics.ping'],
+    tasks: { 'logs.process_file': task({ schema: ProcessLogFileArgs }) },
+  } as const;
+  const pinging = { tasks: { 'diagnostics.ping': task({ schema: PingArgs }) } } as const;
+
+  it('builds with the categories it sends to, so ctx.send can validate their payloads', () => {
+    const built = categoryCatalog('logs', logsThatSend, { diagnostics: pinging });
+    expect(built.category('logs').sends).toEqual(['diagnostics.ping']);
+    expect(built.parseArgs('diagnostics.ping', { message: 'hi' })).toMatchObject({ message: 'hi' });
+    expect(() => built.parseArgs('diagnostics.ping', { message: 7 })).toThrow(/message/);
+  });
+
+  it('fails if the categories it sends to are not passed, saying how to pass them', () => {
+    expect(() => categoryCatalog('logs', logsThatSend)).toThrow(
+      /sends entry 'diagnostics.ping' is not a task of the catalog \(.*categoryCatalog's sendsTo\)/,
+    );
   });
 });
