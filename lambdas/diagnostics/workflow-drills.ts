@@ -46,6 +46,14 @@ export async function spawn(
     const child = await ctx.send('diagnostics.ping', { message: `child ${i}`, journal: true });
     children.push(child.id);
   }
+  if (args.across) {
+    const child = await ctx.send(
+      'logs.generate',
+      { date: '2026-11-30', files: 1, linesPerFile: 1, seed: 4242 },
+      { key: 'across' },
+    );
+    children.push(child.id);
+  }
   if (ctx.attempt <= args.failAfterSendTimes) throw new SpawnDrillError(ctx.attempt);
   return { children };
 }

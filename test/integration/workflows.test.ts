@@ -362,6 +362,21 @@ describe('inside a task', () => {
     expect(await Promise.all(ids.map(runs))).toEqual([1, 1, 1]);
   });
 
+  it("ctx.send queues another category's task listed in the catalog's sends", async () => {
+    const parent = envelope('across', 'diagnostics.spawn', { children: 0, across: true });
+    await sendRaw(env, [parent]);
+    const done = await finished(env, parent.id);
+    expect(done).toMatchObject({ state: 'SUCCESS', result: { children: [`${parent.id}+across`] } });
+    const child = await finished(env, `${parent.id}+across`);
+    expect(child).toMatchObject({
+      state: 'SUCCESS',
+      task: 'logs.generate',
+      parentId: parent.id,
+      rootId: parent.id,
+      result: { fileIds: ['file-4242-0'] },
+    });
+  });
+
   it('ctx.retry retries after its own countdown, counted against maxRetries', async () => {
     const ok = envelope('retry-ok', 'diagnostics.retry_later', { times: 2, countdownSeconds: 2 });
     const over = envelope('retry-over', 'diagnostics.retry_later', {

@@ -23,6 +23,8 @@ export const diagnostics = category({
   // Short, so that the crash and hang drills come back within a minute (visibility 6 x 10 s).
   timeoutSeconds: 10,
   memoryMb: 256,
+  // diagnostics.spawn's cross-category drill.
+  sends: ['logs.generate'],
   tasks: {
     'diagnostics.ping': task({
       schema: PingArgs,

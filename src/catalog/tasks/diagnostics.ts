@@ -89,6 +89,8 @@ export const SpawnArgs = z.object({
   children: z.number().int().min(0).max(50),
   /** Throw (a retryable error) after sending, on attempts up to this: a re-run sends again. */
   failAfterSendTimes: z.number().int().min(0).max(5).default(0),
+  /** Also send one `logs.generate` (another category's task, listed in the category's `sends`). */
+  across: z.boolean().default(false),
   journal,
 });
 export type SpawnArgs = z.infer<typeof SpawnArgs>;
