@@ -91,7 +91,14 @@ export function queryOf(
   event: APIGatewayProxyEventV2,
   known: readonly string[],
 ): Record<string, string | undefined> {
-  const query = event.queryStringParameters ?? {};
+  return checkQuery(event.queryStringParameters ?? {}, known);
+}
+
+/** {@link queryOf} for any parsed query (the UI's server reads its own). */
+export function checkQuery(
+  query: Record<string, string | undefined>,
+  known: readonly string[],
+): Record<string, string | undefined> {
   const unknown = Object.keys(query).filter((k) => !known.includes(k));
   if (unknown.length > 0) {
     throw new HttpError(

@@ -17,6 +17,7 @@ import { registerDlqCommands } from './commands/dlq.js';
 import { registerMonitoringCommands } from './commands/monitoring.js';
 import { registerOperationCommands } from './commands/operations.js';
 import { registerTaskCommands } from './commands/tasks.js';
+import { registerUiCommand } from './commands/ui.js';
 import { registerWorkflowCommands } from './commands/workflows.js';
 import {
   type Action,
@@ -110,6 +111,7 @@ registerDlqCommands(program, run);
 registerCeleryCommands(program, run);
 registerMonitoringCommands(program, run);
 registerWorkflowCommands(program, run);
+registerUiCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -77,6 +77,8 @@ export async function waitFor(
  * through `byState` (ordered by last update, filtered by task if given), else
  * by task name through `byName` (ordered by creation; all catalog tasks when
  * no task is given). Every shard is queried in parallel and the pages merged.
+ * `parentId` / `rootId` filter what the index returns: a task's children are
+ * found among the tasks of the window, page by page.
  *
  * @example
  * const failures = await listTasks(db, table, catalog, { state: 'FAILURE', since: new Date(Date.now() - 3600_000) });
@@ -103,11 +105,26 @@ export async function listTasks(
     ExpressionAttributeValues: { ':since': since },
     ScanIndexForward: false,
   };
-  if (options.state && options.task) {
-    base.FilterExpression = '#task = :task';
-    base.ExpressionAttributeNames = { ...base.ExpressionAttributeNames, '#task': 'task' };
-    base.ExpressionAttributeValues = { ...base.ExpressionAttributeValues, ':task': options.task };
+  // What the index's key cannot select is filtered; pages are followed until `limit` match.
+  const filters = {
+    task: options.state ? options.task : undefined,
+    parentId: options.parentId,
+    rootId: options.rootId,
+  };
+  const conditions: string[] = [];
+  for (const [attribute, value] of Object.entries(filters)) {
+    if (value === undefined) continue;
+    conditions.push(`#${attribute} = :${attribute}`);
+    base.ExpressionAttributeNames = {
+      ...base.ExpressionAttributeNames,
+      [`#${attribute}`]: attribute,
+    };
+    base.ExpressionAttributeValues = {
+      ...base.ExpressionAttributeValues,
+      [`:${attribute}`]: value,
+    };
   }
+  if (conditions.length > 0) base.FilterExpression = conditions.join(' AND ');
   const pages = await mapLimit(partitions, LIST_CONCURRENCY, (pk) =>
     queryPartition(
       db,
@@ -197,6 +214,8 @@ export function toStatus(item: TaskRecord): TaskStatus {
     'parentId',
     'rootId',
     'workflowId',
+    'source',
+    'args',
   ] as const;
   const status: Record<string, unknown> = { id: item.id, state: item.state };
   for (const key of optional) if (item[key] !== undefined) status[key] = item[key];

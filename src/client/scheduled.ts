@@ -7,6 +7,7 @@ import {
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { delayedDeliveryRequest, delayScheduleName } from '../protocol/delays.js';
 import { type HistoryEntry, indexKeys, type TaskRecord, taskKey } from '../protocol/records.js';
+import { storedArgs } from '../runtime/stored-args.js';
 import { ScheduleDeliveryError } from './errors.js';
 import type { PreparedSend } from './prepare.js';
 import { queueArnOf, type StackConfig } from './stack-config.js';
@@ -67,6 +68,7 @@ export async function scheduleDelivery(
     ...(envelope.eta ? { eta: envelope.eta } : {}),
     ...(envelope.expires ? { expires: envelope.expires } : {}),
     ...(envelope.correlationId ? { correlationId: envelope.correlationId } : {}),
+    ...(envelope.args !== undefined ? { args: storedArgs(envelope.args) } : {}),
   };
   try {
     await deps.db.send(

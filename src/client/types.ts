@@ -149,12 +149,20 @@ export interface TaskStatus {
   readonly eta?: string;
   readonly expires?: string;
   readonly correlationId?: string;
-  /** The task that sent this one with `ctx.send`. */
+  /** The task that sent this one (from a task or a workflow). */
   readonly parentId?: string;
-  /** The first task of the tree it belongs to (a workflow's id for a workflow step). */
+  /** The first task of the tree this one belongs to. */
   readonly rootId?: string;
   /** The workflow (chain, group, chord) this task is a step of. */
   readonly workflowId?: string;
+  /** Who sent it: `client`, `beat:<schedule>`, `event:<trigger>`, `celery`, ... */
+  readonly source?: string;
+  /**
+   * The args as the record keeps them for display: redacted as in the logs (sensitive keys
+   * and addresses replaced, long strings cut) and capped in size. Absent on records written
+   * before a task ran, except scheduled ones.
+   */
+  readonly args?: unknown;
 }
 
 export interface WaitOptions {
@@ -189,6 +197,10 @@ export interface ListOptions {
    * @defaultValue 50
    */
   readonly limit?: number;
+  /** Only the children of this task (sent with it as their parent). */
+  readonly parentId?: string;
+  /** Only the tasks of the tree that starts at this task. */
+  readonly rootId?: string;
 }
 
 /** What `revoke` did. */

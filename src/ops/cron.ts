@@ -1,6 +1,7 @@
 /**
- * When a beat schedule was last due: enough of EventBridge Scheduler's
- * `rate(...)` and `cron(...)` to answer "has it fired?" for the health check.
+ * When a beat schedule was last due and when it is next due: enough of
+ * EventBridge Scheduler's `rate(...)` and `cron(...)` to answer "has it
+ * fired?" for the health check and "when next?" for the CLI and the UI.
  * Cron fields are minutes, hours, day-of-month, month, day-of-week (1-7 =
  * SUN-SAT, or names), year; `*`, `?`, lists, ranges, steps and names are
  * understood. `L`, `W` and `#` are not: such a schedule is reported as
@@ -98,10 +99,51 @@ export function previousDue(
     const elapsed = now.getTime() - start.getTime();
     return elapsed < rate ? undefined : new Date(now.getTime() - (elapsed % rate));
   }
+  return walkCron(expression, timezone, now, -1, lookbackDays);
+}
+
+/**
+ * The first time after `now` at which `expression` is due, in `timezone`:
+ * the beat's next fire time. A rate counts from `start` (its creation, or a
+ * tick seen), so without one it cannot tell. Undefined when it cannot tell or
+ * nothing is due in the next `lookaheadDays`.
+ *
+ * @example
+ * nextDue('cron(0 2 * * ? *)', 'Europe/London', new Date()); // 02:00 London time, next
+ */
+export function nextDue(
+  expression: string,
+  timezone: string,
+  now: Date,
+  start?: Date,
+  lookaheadDays = 370,
+): Date | undefined {
+  const rate = rateIntervalMs(expression);
+  if (rate !== undefined) {
+    if (!start) return undefined;
+    const elapsed = now.getTime() - start.getTime();
+    if (elapsed < 0) return start;
+    return new Date(start.getTime() + (Math.floor(elapsed / rate) + 1) * rate);
+  }
+  return walkCron(expression, timezone, now, 1, lookaheadDays);
+}
+
+/**
+ * Walks from `now` back (`direction` -1, `now` included) or forward (1, `now` excluded) to the
+ * first minute a cron expression is due, hour by hour (time zones move by whole quarter hours
+ * at most within one), then minute by minute inside an hour whose local date and hour match.
+ */
+function walkCron(
+  expression: string,
+  timezone: string,
+  now: Date,
+  direction: 1 | -1,
+  days: number,
+): Date | undefined {
   const match = /^cron\((.+)\)$/.exec(expression.trim());
   const fields = match?.[1]?.trim().split(/\s+/);
   if (fields?.length !== 6) return undefined;
-  const [minutes, hours, days, months, weekdays, years] = [
+  const [minutes, hours, dom, months, weekdays, years] = [
     parseField(fields[0] as string, 0, 59),
     parseField(fields[1] as string, 0, 23),
     parseField(fields[2] as string, 1, 31),
@@ -109,7 +151,7 @@ export function previousDue(
     parseField(fields[4] as string, 1, 7, DAYS),
     parseField(fields[5] as string, 1970, 2199),
   ];
-  if (!minutes || !hours || !days || !months || !weekdays || !years) return undefined;
+  if (!minutes || !hours || !dom || !months || !weekdays || !years) return undefined;
   let format: Intl.DateTimeFormat;
   try {
     format = new Intl.DateTimeFormat('en-US', {
@@ -125,24 +167,31 @@ export function previousDue(
   } catch {
     return undefined;
   }
-  // Walk back hour by hour (time zones move by whole quarter hours at most within one),
-  // then minute by minute inside an hour whose local date and hour match.
-  const from = now.getTime() - (now.getTime() % 60_000);
+  const matchesDay = (l: Local) =>
+    has(years, l.year) && has(months, l.month) && has(dom, l.day) && has(weekdays, l.weekday);
+  const due = (ms: number) => {
+    const local = localParts(format, new Date(ms));
+    return matchesDay(local) && has(hours, local.hour) && has(minutes, local.minute);
+  };
+  const minute = now.getTime() - (now.getTime() % 60_000);
+  // Backwards the current minute counts; forwards the search starts at the next one.
+  const from = direction === -1 ? minute : minute + 60_000;
   const hourStart = from - (from % 3_600_000);
-  for (let h = hourStart; h > from - lookbackDays * 86_400_000; h -= 3_600_000) {
+  const end = from + direction * days * 86_400_000;
+  for (let h = hourStart; direction === -1 ? h > end : h < end; h += direction * 3_600_000) {
     const first = localParts(format, new Date(h));
     const last = localParts(format, new Date(h + 59 * 60_000));
-    const matchesDay = (l: Local) =>
-      has(years, l.year) && has(months, l.month) && has(days, l.day) && has(weekdays, l.weekday);
     if (
       !(matchesDay(first) && has(hours, first.hour)) &&
       !(matchesDay(last) && has(hours, last.hour))
     )
       continue;
-    for (let m = Math.min(h + 59 * 60_000, from); m >= h; m -= 60_000) {
-      const local = localParts(format, new Date(m));
-      if (matchesDay(local) && has(hours, local.hour) && has(minutes, local.minute))
-        return new Date(m);
+    if (direction === -1) {
+      for (let m = Math.min(h + 59 * 60_000, from); m >= h; m -= 60_000)
+        if (due(m)) return new Date(m);
+    } else {
+      for (let m = Math.max(h, from); m <= h + 59 * 60_000; m += 60_000)
+        if (due(m)) return new Date(m);
     }
   }
   return undefined;

@@ -40,6 +40,8 @@ export interface DeadLetter {
 /** Which letters an operation applies to; every given field must match. */
 export interface DeadLetterFilter {
   readonly queue?: string;
+  /** The letters of one task id. */
+  readonly taskId?: string;
   readonly task?: string;
   readonly errorType?: string;
   /** Failed (or, for a letter without a failure time, sent) at or after (ISO time). */
@@ -242,6 +244,7 @@ export function matches(letter: DeadLetter, filter: DeadLetterFilter): boolean {
   const at = letter.failedAt ?? letter.sentAt;
   return (
     (!filter.queue || letter.queue === filter.queue) &&
+    (!filter.taskId || letter.taskId === filter.taskId) &&
     (!filter.task || letter.task === filter.task) &&
     (!filter.errorType || letter.errorType === filter.errorType) &&
     (!filter.since || (at !== undefined && at >= filter.since)) &&

@@ -1,11 +1,10 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Catalog } from '../catalog/index.js';
 import type { StackConfig } from '../client/index.js';
-import { statsKeys } from '../protocol/stats.js';
 import { TIER_TARGETS } from '../protocol/tier-targets.js';
+import { lastTickOf } from './beat.js';
 import { previousDue, rateIntervalMs } from './cron.js';
 import { type QueueStats, queueStats } from './queues.js';
 import { listSchedules } from './schedules.js';
@@ -155,10 +154,7 @@ async function scheduleReasons(
         return undefined;
       }
       const created = s.createdAt ? Date.parse(s.createdAt) : undefined;
-      const out = await deps.stats.db.send(
-        new GetCommand({ TableName: deps.stats.statsTable, Key: statsKeys.beat(s.name) }),
-      );
-      const last = typeof out.Item?.lastAt === 'string' ? out.Item.lastAt : undefined;
+      const last = await lastTickOf(deps.stats, s.name);
       const lastMs = last ? Date.parse(last) : undefined;
       const interval = rateIntervalMs(s.expression);
       let due: Date | undefined;

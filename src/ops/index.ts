@@ -1,3 +1,6 @@
+export { type BeatTimes, beatTimes, lastTickOf } from './beat.js';
+export { nextDue, previousDue } from './cron.js';
+export { type DeadLetterView, showDeadLetter } from './dead-letter-view.js';
 export {
   type DeadLetter,
   type DeadLetterFilter,
@@ -26,7 +29,7 @@ export {
 export { quantileMs } from './histogram.js';
 export { LetterHold, type ReleaseFailure } from './letter-hold.js';
 export { METRIC_NAMES, PROMETHEUS_CONTENT_TYPE, renderMetrics } from './metrics.js';
-export { type QueueStats, queueStats } from './queues.js';
+export { purgeQueue, type QueueStats, queueStats } from './queues.js';
 export {
   checkRedrivable,
   type RedriveCheck,
@@ -36,7 +39,7 @@ export {
   type Reopen,
   redrive,
 } from './redrive.js';
-export { judgeReopen, type ReopenVerdict, reopenTask } from './reopen.js';
+export { judgeReopen, type ReopenVerdict, reopenInTable, reopenTask } from './reopen.js';
 export {
   type BeatSchedule,
   listSchedules,
@@ -47,6 +50,7 @@ export {
 export { type SlowTaskOptions, slowTasks } from './slow-tasks.js';
 export {
   addUp,
+  MAX_TIMELINE_MINUTES,
   readStats,
   readTotals,
   type StatCounters,
@@ -56,4 +60,5 @@ export {
   type StatsSource,
   summarize,
   type TaskStats,
+  type TimelinePoint,
 } from './stats.js';

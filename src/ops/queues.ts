@@ -1,6 +1,7 @@
 import { type CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, PurgeQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { StackConfig } from '../client/index.js';
+import { pairOf } from './dead-letters.js';
 
 /** One tier queue as `lovage queues` shows it. */
 export interface QueueStats {
@@ -69,6 +70,23 @@ export async function queueStats(
     oldestAgeSeconds: ages.get(name),
     deadLetters: dlq.visible + dlq.inFlight + dlq.delayed,
   }));
+}
+
+/**
+ * Deletes every message in one tier queue, as `celery purge` does for a broker queue: waiting,
+ * delayed and in-flight messages alike (SQS takes up to a minute, and allows one purge per
+ * queue a minute). The tasks in them never run; their records, where they have one (a task
+ * waiting for its retry), stay as they are. Its DLQ is left alone (see `purgeDeadLetters`).
+ *
+ * @example
+ * await purgeQueue(config, sqs, 'email/low');
+ */
+export async function purgeQueue(
+  config: StackConfig,
+  sqs: SQSClient,
+  queue: string,
+): Promise<void> {
+  await sqs.send(new PurgeQueueCommand({ QueueUrl: pairOf(config, queue).url }));
 }
 
 async function oldestAges(

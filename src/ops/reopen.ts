@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { indexKeys, type TaskRecord, type TaskState, taskKey } from '../protocol/records.js';
+import type { Reopen } from './redrive.js';
 
 /** What a redrive may do with a task, given its record and the attempt of the letter's envelope. */
 export type ReopenVerdict =
@@ -124,6 +125,17 @@ export async function reopenTask(
       if (!(error instanceof ConditionalCheckFailedException) || tries >= MAX_TRIES) throw error;
     }
   }
+}
+
+/**
+ * The `reopen` a redrive takes, on the task table: {@link reopenTask} for each letter's task
+ * and attempt. What the CLI and the UI pass to `redrive`.
+ *
+ * @example
+ * await redrive(config, sqs, filter, { catalog, reopen: reopenInTable(db, config.tableName) });
+ */
+export function reopenInTable(db: DynamoDBDocumentClient, tableName: string): Reopen {
+  return (task, { dryRun }) => reopenTask(db, tableName, task.id, task.attempt, { dryRun });
 }
 
 function reopenUpdate(

@@ -91,6 +91,8 @@ export interface TaskRecord {
   /** The workflow this task is a step of (chain, group or chord), when it is one. */
   readonly workflowId?: string;
   readonly source?: string;
+  /** The args, redacted as in the logs and capped (`storedArgs`), for display only. */
+  readonly args?: unknown;
   /** Every transition, oldest first. */
   readonly history?: readonly HistoryEntry[];
   readonly progress?: ProgressMeta;

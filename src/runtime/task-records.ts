@@ -17,6 +17,7 @@ import {
   type TaskRecord,
   taskKey,
 } from '../protocol/records.js';
+import { storedArgs } from './stored-args.js';
 import { type TransitionUpdate, TransitionUpdateBuilder } from './transition-update.js';
 import {
   type Condition,
@@ -58,7 +59,7 @@ export type RecordSeed = Pick<
   Envelope,
   'id' | 'task' | 'tier' | 'attempt' | 'createdAt' | 'source' | 'correlationId'
 > &
-  Partial<Pick<Envelope, 'parentId' | 'rootId' | 'workflowId'>>;
+  Partial<Pick<Envelope, 'parentId' | 'rootId' | 'workflowId' | 'args'>>;
 
 const epochSeconds = (ms: number) => Math.floor(ms / 1000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -252,6 +253,7 @@ export class TaskRecords {
       ...(envelope.correlationId ? { correlationId: envelope.correlationId } : {}),
       ...(envelope.parentId ? { parentId: envelope.parentId } : {}),
       ...(envelope.rootId ? { rootId: envelope.rootId } : {}),
+      ...(envelope.args !== undefined ? { args: storedArgs(envelope.args) } : {}),
     };
     const due = envelope.eta ? Date.parse(envelope.eta) : now;
     try {
@@ -386,6 +388,7 @@ export class TaskRecords {
     update.put('parentId', envelope.parentId, true);
     update.put('rootId', envelope.rootId, true);
     update.put('workflowId', envelope.workflowId, true);
+    update.put('args', storedArgs(envelope.args), true);
   }
 
   /**

@@ -364,6 +364,7 @@ describe('delivery', () => {
       attempt: 1,
       eta,
       scheduleName: name,
+      args: { n: 1 },
     });
     const revoked = await env.lovage.revoke(task.id);
     expect(revoked).toMatchObject({ revoked: true, scheduleDeleted: true });

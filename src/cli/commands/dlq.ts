@@ -12,7 +12,8 @@ import {
   type RedriveResult,
   readDeadLetters,
   redrive,
-  reopenTask,
+  reopenInTable,
+  showDeadLetter,
 } from '../../ops/index.js';
 import { EXIT, type Run, UsageError } from '../context.js';
 import { progressBar, table } from '../format.js';
@@ -20,6 +21,7 @@ import { describeStatus, print } from './tasks.js';
 
 interface FilterOptions {
   readonly queue?: string;
+  readonly id?: string;
   readonly task?: string;
   readonly errorType?: string;
   readonly since?: string;
@@ -29,6 +31,7 @@ interface FilterOptions {
 const withFilters = (command: Command) =>
   command
     .option('--queue <category/tier>', 'only this queue, e.g. email/high')
+    .option('--id <task id>', 'only the letters of this task id')
     .option('--task <name>', 'only letters of this task')
     .option('--error-type <type>', 'only letters whose failure has this error type')
     .option('--since <time>', 'failed at or after this ISO time')
@@ -71,16 +74,14 @@ export function registerDlqCommands(program: Command, run: Run): void {
     .argument('<id>', 'task id or SQS message id')
     .action((id: string) =>
       run(async (ctx, globals) => {
-        const read = await readDeadLetters(ctx.lovage.config, ctx.sqs);
-        noteRead(read);
-        const found = read.letters.filter((l) => l.taskId === id || l.messageId === id);
-        const letter = found.at(-1);
-        if (!letter) throw new UsageError(`no dead letter with task or message id '${id}'`);
-        const status = letter.taskId ? await ctx.lovage.get(letter.taskId) : undefined;
+        const view = await showDeadLetter(ctx.lovage, ctx.sqs, id);
+        if (!view) throw new UsageError(`no dead letter with task or message id '${id}'`);
+        noteRead(view.read);
+        const { letter, task: status } = view;
         print(globals, { letter, task: status }, () =>
           [
             `queue: ${letter.queue}`,
-            `message: ${letter.messageId}${found.length > 1 ? ` (latest of ${found.length} letters of this task)` : ''}`,
+            `message: ${letter.messageId}${view.ofTask > 1 ? ` (latest of ${view.ofTask} letters of this task)` : ''}`,
             `reason: ${letter.origin === 'runtime' ? `${letter.errorType}: ${letter.errorMessage ?? ''}` : REDRIVE_POLICY_REASON}`,
             ...(letter.failureReason ? [`why final: ${letter.failureReason}`] : []),
             `attempts: ${letter.attempts ?? '-'}`,
@@ -118,8 +119,7 @@ export function registerDlqCommands(program: Command, run: Run): void {
           try {
             result = await redrive(config, ctx.sqs, filter, {
               catalog: ctx.catalog,
-              reopen: (task, { dryRun }) =>
-                reopenTask(ctx.db, config.tableName, task.id, task.attempt, { dryRun }),
+              reopen: reopenInTable(ctx.db, config.tableName),
               dryRun: opts.dryRun ?? false,
               ratePerSecond: rate,
               signal: stop.signal,
@@ -160,16 +160,10 @@ export function registerDlqCommands(program: Command, run: Run): void {
             throw new UsageError('refusing to purge without --yes (no terminal to ask)');
         },
         async (ctx, _, globals) => {
-          if (!opts.yes) {
-            const rl = createInterface({ input: process.stdin, output: process.stderr });
-            const answer = await rl.question(
-              `Delete every message in ${opts.queue ?? 'all'} dead-letter queue(s)? [y/N] `,
-            );
-            rl.close();
-            if (!/^y(es)?$/i.test(answer.trim())) {
-              console.error('not purged');
-              return EXIT.failed;
-            }
+          const question = `Delete every message in ${opts.queue ?? 'all'} dead-letter queue(s)?`;
+          if (!opts.yes && !(await confirm(question))) {
+            console.error('not purged');
+            return EXIT.failed;
           }
           const purged = await purgeDeadLetters(ctx.lovage.config, ctx.sqs, opts.queue);
           print(globals, { purged }, () => `purged: ${purged.join(', ')}`);
@@ -192,6 +186,7 @@ function filterOf(opts: FilterOptions): DeadLetterFilter {
   const iso = (v: string | undefined) => (v === undefined ? undefined : new Date(v).toISOString());
   return {
     ...(opts.queue ? { queue: opts.queue } : {}),
+    ...(opts.id ? { taskId: opts.id } : {}),
     ...(opts.task ? { task: opts.task } : {}),
     ...(opts.errorType ? { errorType: opts.errorType } : {}),
     ...(opts.since ? { since: iso(opts.since) } : {}),
@@ -200,7 +195,7 @@ function filterOf(opts: FilterOptions): DeadLetterFilter {
 }
 
 /** What a read could not do, on stderr so that `--json` output stays clean. */
-function noteRead(read: DeadLetterRead): void {
+function noteRead(read: Pick<DeadLetterRead, 'complete' | 'unreleased'>): void {
   if (!read.complete) {
     console.error(
       `note: stopped after ${READ_DEFAULTS.max} letters; more remain (narrow with --queue)`,
@@ -221,14 +216,24 @@ function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** `--queue` must be `<category>/<tier>` of a queue the catalog declares. */
-function checkQueue(queue: string): void {
+/** Asks a yes/no question on the terminal; only `y` or `yes` is a yes. */
+export async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** `--queue` (or `what`) must be `<category>/<tier>` of a queue the catalog declares. */
+export function checkQueue(queue: string, what = '--queue'): void {
   const known = catalog.categories.flatMap((c) =>
     catalog.tiersOf(c.name).map((tier) => `${c.name}/${tier}`),
   );
   if (!known.includes(queue)) {
     throw new UsageError(
-      `--queue '${queue}' is not a queue of the catalog; it has: ${known.join(', ')}`,
+      `${what} '${queue}' is not a queue of the catalog; it has: ${known.join(', ')}`,
     );
   }
 }

@@ -20,14 +20,20 @@ export function parseSince(value: string, option: string, now = Date.now()): Dat
   return date;
 }
 
-function statsSource(ctx: Context): StatsSource {
+/** The statistics table, when the stack has one (stacks deployed before it have not). */
+export function optionalStats(ctx: Context): StatsSource | undefined {
   const statsTable = ctx.lovage.config.statsTableName;
-  if (!statsTable) {
+  return statsTable ? { db: ctx.db, statsTable } : undefined;
+}
+
+function statsSource(ctx: Context): StatsSource {
+  const source = optionalStats(ctx);
+  if (!source) {
     throw new StackConfigError(
       `stack '${ctx.lovage.config.stackName}' has no StatsTableName output; redeploy it with this version of Lovage`,
     );
   }
-  return { db: ctx.db, statsTable };
+  return source;
 }
 
 const ms = (value: number | null) =>
@@ -37,6 +43,14 @@ const ms = (value: number | null) =>
       ? `${(value / 1000).toFixed(2)}s`
       : `${value.toFixed(1)}ms`;
 
+interface StatsFlags {
+  readonly task?: string;
+  readonly since: string;
+  readonly until?: string;
+  readonly all?: boolean;
+  readonly perMinute?: boolean;
+}
+
 export function registerMonitoringCommands(program: Command, run: Run): void {
   program
     .command('stats')
@@ -45,7 +59,8 @@ export function registerMonitoringCommands(program: Command, run: Run): void {
     .option('--since <time>', 'start: an ISO time or 30m, 6h, 1d ago', '1h')
     .option('--until <time>', 'end: an ISO time (default now)')
     .option('--all', 'list tasks with nothing in the window too')
-    .action((opts: { task?: string; since: string; until?: string; all?: boolean }) =>
+    .option('--per-minute', 'also add the window up minute by minute (at most 24 hours)')
+    .action((opts: StatsFlags) =>
       run(async (ctx, globals) => {
         const tasks = opts.task
           ?.split(',')
@@ -56,6 +71,7 @@ export function registerMonitoringCommands(program: Command, run: Run): void {
           since: parseSince(opts.since, '--since'),
           ...(opts.until ? { until: parseSince(opts.until, '--until') } : {}),
           ...(tasks ? { tasks } : {}),
+          ...(opts.perMinute ? { timeline: true } : {}),
         }).catch((error: Error) => {
           throw error instanceof StatsOptionsError ? new UsageError(error.message) : error;
         });
@@ -81,6 +97,26 @@ export function registerMonitoringCommands(program: Command, run: Run): void {
                     t.throughputPerMinute,
                   ]),
                 ),
+            ...(report.timeline
+              ? [
+                  '',
+                  table(
+                    ['minute (UTC)', 'finished', 'succeeded', 'failed', 'retried', 'ok %'],
+                    report.timeline.map((p) => {
+                      const finished = p.succeeded + p.failed + p.revoked + p.expired;
+                      const judged = p.succeeded + p.failed;
+                      return [
+                        p.minute,
+                        finished,
+                        p.succeeded,
+                        p.failed,
+                        p.retried,
+                        judged > 0 ? Math.round((p.succeeded / judged) * 1000) / 10 : undefined,
+                      ];
+                    }),
+                  ),
+                ]
+              : []),
           ].join('\n'),
         );
         return EXIT.ok;

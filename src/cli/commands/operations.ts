@@ -1,15 +1,18 @@
 import type { Command } from 'commander';
 import { RemoteEndpointError } from '../../drift/client-endpoints.js';
 import {
+  beatTimes,
   diagnose,
-  listSchedules,
+  purgeQueue,
   queueStats,
   repair,
   runScheduleNow,
   setScheduleState,
 } from '../../ops/index.js';
-import { EXIT, type Run } from '../context.js';
+import { EXIT, type Run, UsageError } from '../context.js';
 import { age, table } from '../format.js';
+import { checkQueue, confirm } from './dlq.js';
+import { optionalStats } from './monitoring.js';
 import { parseWhole, print } from './tasks.js';
 
 export function registerOperationCommands(program: Command, run: Run): void {
@@ -48,17 +51,52 @@ export function registerOperationCommands(program: Command, run: Run): void {
       }),
     );
 
+  program
+    .command('purge')
+    .description(
+      'delete every message waiting in one tier queue (celery purge); its tasks never run',
+    )
+    .argument('<queue>', 'category/tier, e.g. email/low')
+    .option('--yes', 'do not ask for confirmation')
+    .action((queue: string, opts: { yes?: boolean }) =>
+      run(
+        () => {
+          checkQueue(queue, 'queue');
+          if (!opts.yes && !process.stdin.isTTY)
+            throw new UsageError('refusing to purge without --yes (no terminal to ask)');
+        },
+        async (ctx, _, globals) => {
+          if (!opts.yes && !(await confirm(`Delete every message waiting in ${queue}?`))) {
+            console.error('not purged');
+            return EXIT.failed;
+          }
+          await purgeQueue(ctx.lovage.config, ctx.sqs, queue);
+          print(globals, { purged: [queue] }, () => `purged: ${queue}`);
+          return EXIT.ok;
+        },
+      ),
+    );
+
   const schedules = program.command('schedules').description('the beat: periodic tasks');
   schedules
     .command('list')
-    .description('schedules as EventBridge Scheduler runs them')
+    .description('schedules as EventBridge Scheduler runs them, with last tick and next fire')
     .action(() =>
       run(async (ctx, globals) => {
-        const all = await listSchedules(ctx.lovage.config, ctx.aws.scheduler);
+        const all = await beatTimes(ctx.lovage.config, ctx.aws.scheduler, optionalStats(ctx));
         print(globals, all, () =>
           table(
-            ['name', 'task', 'tier', 'expression', 'timezone', 'state'],
-            all.map((s) => [s.name, s.task, s.tier, s.expression, s.timezone, s.state]),
+            ['name', 'task', 'tier', 'expression', 'timezone', 'state', 'last tick', 'next'],
+            all.map((s) => [
+              s.name,
+              s.task,
+              s.tier,
+              s.expression,
+              s.timezone,
+              s.state,
+              s.lastTickAt,
+              s.nextDueAt,
+            ]),
           ),
         );
         return EXIT.ok;

@@ -11,6 +11,15 @@ import { STATES, type TaskState } from '../../protocol/records.js';
 import { EXIT, type GlobalOptions, type Run, UsageError } from '../context.js';
 import { progressBar, table } from '../format.js';
 
+interface ListFlags {
+  readonly task?: string;
+  readonly state?: string;
+  readonly since?: string;
+  readonly limit: string;
+  readonly parent?: string;
+  readonly root?: string;
+}
+
 interface SendFlags {
   readonly priority?: string;
   readonly countdown?: string;
@@ -97,7 +106,9 @@ export function registerTaskCommands(program: Command, run: Run): void {
     .option('--state <state>', `only this state: ${STATES.join(', ')}`)
     .option('--since <time>', 'ISO time or seconds ago (default: 24 hours ago)')
     .option('--limit <n>', 'at most this many', '50')
-    .action((opts: { task?: string; state?: string; since?: string; limit: string }) =>
+    .option('--parent <id>', 'only the tasks this task sent')
+    .option('--root <id>', 'only the tasks of the tree this task started')
+    .action((opts: ListFlags) =>
       run(
         () => {
           if (opts.state !== undefined && !(STATES as readonly string[]).includes(opts.state)) {
@@ -107,6 +118,8 @@ export function registerTaskCommands(program: Command, run: Run): void {
             ...(opts.task ? { task: opts.task } : {}),
             ...(opts.state ? { state: opts.state as TaskState } : {}),
             ...(opts.since ? { since: parseSince(opts.since) } : {}),
+            ...(opts.parent ? { parentId: opts.parent } : {}),
+            ...(opts.root ? { rootId: opts.root } : {}),
             limit: parseWhole(opts.limit, '--limit'),
           };
           validateListOptions(catalog, options);
@@ -196,7 +209,9 @@ export function describeStatus(status: TaskStatus): string {
   ];
   if (status.workflowId)
     lines.push(`workflow: ${status.workflowId} (lovage workflow show ${status.workflowId})`);
+  if (status.args !== undefined) lines.push(`args (redacted): ${JSON.stringify(status.args)}`);
   if (status.parentId) lines.push(`parent: ${status.parentId}`);
+  if (status.rootId && status.rootId !== status.parentId) lines.push(`root: ${status.rootId}`);
   if (status.result !== undefined) lines.push(`result: ${JSON.stringify(status.result)}`);
   if (status.error) lines.push(`error: ${status.error.type}: ${status.error.message}`);
   if (status.progress)
