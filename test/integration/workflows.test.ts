@@ -176,7 +176,7 @@ describe('group with a failure', () => {
 });
 
 describe('the CLI', () => {
-  it("shows a workflow's tree, waits for it, and names it in a step's status", async () => {
+  it("shows a workflow's tree, waits for it, lists its steps by root id, and names it in a step's status", async () => {
     const id = wfId('cli');
     await env.lovage.chain(
       [{ task: 'diagnostics.add', args: { value: 5 } }, { task: 'diagnostics.add' }],
@@ -195,6 +195,16 @@ describe('the CLI', () => {
     expect(status.steps.map((s) => [s.id, s.state])).toEqual([
       [`${id}.s0`, 'SUCCESS'],
       [`${id}.s1`, 'SUCCESS'],
+    ]);
+    const members = await lovage('--json', 'list', '--root', id);
+    expect(members.code).toBe(0);
+    expect(
+      (JSON.parse(members.stdout) as { id: string; workflowId?: string }[])
+        .map((t) => [t.id, t.workflowId])
+        .sort(),
+    ).toEqual([
+      [`${id}.s0`, id],
+      [`${id}.s1`, id],
     ]);
     const step = await lovage('status', `${id}.s1`);
     expect(step.stdout).toContain(`workflow: ${id}`);
