@@ -101,6 +101,10 @@ export const CATEGORY_PERMISSIONS: Readonly<Record<string, (scope: PermissionSco
     data.grantPrefix(worker, BUCKET_PREFIXES.analytics);
     acknowledgeBucketPrefix(worker, data.bucket, BUCKET_PREFIXES.analytics);
   },
+  logs: ({ worker, data }) => {
+    data.grantPrefix(worker, BUCKET_PREFIXES.logs);
+    acknowledgeBucketPrefix(worker, data.bucket, BUCKET_PREFIXES.logs);
+  },
   monitoring: ({ worker, data, store }) => {
     store.grantQueryRecords(worker);
     // check_apps lists registered applications from the byKind index: only kinds under APP#.

@@ -24,6 +24,7 @@ import { TaskEvents } from './constructs/task-events.js';
 import { TaskStore } from './constructs/task-store.js';
 import { TaskStream } from './constructs/task-stream.js';
 import { TierQueues } from './constructs/tier-queues.js';
+import { wireChildSends, wireWorkflowEngine } from './constructs/workflow-wiring.js';
 import { WorkloadData } from './constructs/workload-data.js';
 import {
   acknowledgeDelaySchedules,
@@ -172,6 +173,13 @@ export class TaskSystemStack extends Stack {
       logRetention: this.config.logRetention,
       removalPolicy,
     });
+    const wired = categories.map((c) => ({
+      name: c.name,
+      fn: c.worker.function,
+      queueOf: (tier: Parameters<TierQueues['tier']>[0]) => c.queues.tier(tier).queue,
+    }));
+    wireChildSends(catalog, wired);
+    wireWorkflowEngine(stream.observer.function, store, catalog, wired);
     const monitoring = new MonitoringApi(this, 'Monitoring', {
       store,
       stream,

@@ -11,6 +11,7 @@ import {
   statisticsReactor,
   type TaskChangeReactor,
 } from '../../src/stream/index.js';
+import { workflowReactorFromEnvironment } from '../../src/workflows/reactor.js';
 import { requireEnv } from '../shared/env.js';
 
 /**
@@ -39,5 +40,8 @@ const reactors: TaskChangeReactor[] = [
 // Celery-layout result items, when the stack has a Celery result table.
 const celery = CeleryResultMirror.fromEnvironment(catalog);
 if (celery) reactors.push(celery);
+// Chains, groups and chords advance from their steps' committed states.
+const workflows = workflowReactorFromEnvironment(catalog, db, logger);
+if (workflows) reactors.push(workflows);
 
 export const handler = createObserver(reactors, logger);

@@ -1,6 +1,7 @@
 import { analytics } from './categories/analytics.js';
 import { diagnostics } from './categories/diagnostics.js';
 import { email } from './categories/email.js';
+import { logs } from './categories/logs.js';
 import { monitoring } from './categories/monitoring.js';
 import { orders } from './categories/orders.js';
 import { payments } from './categories/payments.js';
@@ -11,6 +12,7 @@ import { schedules, triggers } from './schedules.js';
 export * from './tasks/analytics.js';
 export * from './tasks/diagnostics.js';
 export * from './tasks/email.js';
+export * from './tasks/logs.js';
 export * from './tasks/monitoring.js';
 export * from './tasks/orders.js';
 export * from './tasks/payments.js';
@@ -21,7 +23,16 @@ export * from './tasks/sync.js';
  * schemas in ./tasks/<category>.ts). A category's function imports only its
  * own (see `categoryCatalog`), so it bundles only its own tasks' schemas.
  */
-export const categories = { email, payments, orders, sync, analytics, monitoring, diagnostics };
+export const categories = {
+  email,
+  payments,
+  orders,
+  sync,
+  analytics,
+  monitoring,
+  logs,
+  diagnostics,
+};
 
 /** Every task name the catalog declares. */
 export type LovageTaskName = TaskNamesOf<typeof categories>;

@@ -18,17 +18,22 @@ function ofCategory<D extends { readonly task: string }>(
  * category's own file keeps every other category's payload schemas out of
  * its bundle, while the handlers stay typed by the task schemas.
  *
+ * A category whose catalog entry lists other categories' tasks in `sends`
+ * passes those categories as `sendsTo`: their schemas are what `ctx.send`
+ * validates a child's payload with (only they are added to the bundle).
+ *
  * @example
  * import { email } from '../../src/catalog/categories/email.js';
  * export const handler = createWorker(categoryCatalog('email', email), 'email', { ... });
  */
-export function categoryCatalog<const N extends string, const T extends CategoryInput>(
-  name: N,
-  definition: T,
-): Catalog<{ [K in N]: T }> {
+export function categoryCatalog<
+  const N extends string,
+  const T extends CategoryInput,
+  const S extends Record<string, CategoryInput> = Record<never, never>,
+>(name: N, definition: T, sendsTo?: S): Catalog<{ [K in N]: T } & S> {
   return defineCatalog({
-    categories: { [name]: definition } as { [K in N]: T },
+    categories: { ...sendsTo, [name]: definition } as { [K in N]: T } & S,
     schedules: ofCategory(schedules, name),
     triggers: ofCategory(triggers, name),
-  } as Parameters<typeof defineCatalog<{ [K in N]: T }>>[0]);
+  } as Parameters<typeof defineCatalog<{ [K in N]: T } & S>>[0]);
 }

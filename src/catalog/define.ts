@@ -123,6 +123,7 @@ export const CATEGORY_DEFAULTS: Required<CategoryOptions> = {
   batchingWindowSeconds: 0,
   retentionSeconds: 4 * 86_400,
   tierConcurrency: {},
+  sends: [],
 };
 
 export const TASK_DEFAULTS = { tier: 'normal', resultTtlSeconds: 86_400 } as const;
@@ -193,6 +194,8 @@ export function defineCatalog<const C extends CategoriesInput>(input: CatalogInp
     categories.push({ ...options, name, tasks: cat.tasks });
   }
 
+  for (const category of categories) validateSends(category, tasks);
+
   const lookup = (name: string): TaskDefinition => {
     const def = tasks.get(name);
     if (!def) throw new UnknownTaskError(name, [...tasks.keys()]);
@@ -250,7 +253,7 @@ function definedOnly<T extends object>(value: T): Partial<T> {
 }
 
 function validateCategoryOptions(name: string, o: Required<CategoryOptions>): void {
-  const checks: [Exclude<keyof CategoryOptions, 'tierConcurrency'>, number, number][] = [
+  const checks: [Exclude<keyof CategoryOptions, 'tierConcurrency' | 'sends'>, number, number][] = [
     ['timeoutSeconds', 1, 900],
     ['memoryMb', 128, 10_240],
     ['maxReceiveCount', 1, 1000],
@@ -271,6 +274,26 @@ function validateCategoryOptions(name: string, o: Required<CategoryOptions>): vo
     if (!TIERS.includes(tier as Tier) || !Number.isInteger(value) || value < 2 || value > 1000) {
       throw new CatalogError(
         `category '${name}': tierConcurrency.${tier} (${value}) must be a whole number from 2 to 1000 for one of ${TIERS.join(', ')}`,
+      );
+    }
+  }
+}
+
+/** Every `sends` entry is a task of another category (a category always may send its own). */
+function validateSends(
+  category: CategoryDefinition,
+  tasks: ReadonlyMap<string, TaskDefinition>,
+): void {
+  for (const name of category.sends) {
+    const target = tasks.get(name);
+    if (!target) {
+      throw new CatalogError(
+        `category '${category.name}': sends entry '${name}' is not a task of the catalog (a category's function passes the categories it sends to as categoryCatalog's sendsTo)`,
+      );
+    }
+    if (target.category === category.name) {
+      throw new CatalogError(
+        `category '${category.name}': sends entry '${name}' is one of its own tasks, which it may always send; remove it`,
       );
     }
   }

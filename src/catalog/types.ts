@@ -156,6 +156,13 @@ export interface CategoryOptions {
    * @defaultValue the stack's per-tier defaults (critical 50, high 20, normal 10, low 5)
    */
   readonly tierConcurrency?: Readonly<Partial<Record<Tier, number>>>;
+  /**
+   * Tasks of other categories that this category's task code may queue with `ctx.send`
+   * (its own tasks it always may). The stack lets the function send to exactly those
+   * tasks' tier queues and to no other category's.
+   * @defaultValue [] (its own tasks only)
+   */
+  readonly sends?: readonly string[];
 }
 
 export interface CategoryDefinition<

@@ -18,6 +18,7 @@ import { registerMonitoringCommands } from './commands/monitoring.js';
 import { registerOperationCommands } from './commands/operations.js';
 import { registerTaskCommands } from './commands/tasks.js';
 import { registerUiCommand } from './commands/ui.js';
+import { registerWorkflowCommands } from './commands/workflows.js';
 import {
   type Action,
   type ActionWith,
@@ -109,6 +110,7 @@ registerOperationCommands(program, run);
 registerDlqCommands(program, run);
 registerCeleryCommands(program, run);
 registerMonitoringCommands(program, run);
+registerWorkflowCommands(program, run);
 registerUiCommand(program);
 
 try {

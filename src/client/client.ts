@@ -11,6 +11,16 @@ import {
   detectAwsTarget,
   targetNotice,
 } from '../local/index.js';
+import {
+  type ChainOf,
+  type LaterStepOf,
+  type MemberOf,
+  membersOf,
+  sendWorkflow,
+  type WorkflowHandle,
+  type WorkflowSendOptions,
+  workflowHandle,
+} from '../workflows/client.js';
 import { failure, type IndexedSend, sendBatches } from './batch.js';
 import { mapLimit } from './concurrency.js';
 import { BatchValidationError, type InvalidEntry, SendOptionsError } from './errors.js';
@@ -302,6 +312,79 @@ export class LovageClient<K extends Catalog> {
    */
   async publish(event: DomainEvent): Promise<string> {
     return publishEvent(this.eventBridge, this.config.eventBusName, event);
+  }
+
+  /**
+   * Sends a chain (Celery's `chain`): each step runs after the previous one succeeded and
+   * receives its result, a JSON object, with the step's own `args` merged over it
+   * (`{ ...result, ...args }`), validated by the step's schema when it is due. A failed step
+   * stops the chain and the workflow is FAILURE naming it.
+   *
+   * @example
+   * const flow = await lovage.chain([
+   *   { task: 'logs.process_file', args: { date, fileId } },
+   *   { task: 'logs.embed' },
+   *   { task: 'logs.analyze' },
+   * ]);
+   * const { state, result, steps } = await flow.wait();
+   */
+  async chain(steps: ChainOf<K>, options: WorkflowSendOptions<K> = {}): Promise<WorkflowHandle> {
+    return sendWorkflow(this.workflowDeps(), { kind: 'chain', steps: [...steps] }, options);
+  }
+
+  /**
+   * Sends a group (Celery's `group`): its members (tasks or chains) run side by side; it
+   * succeeds with their results in group order once all have, and fails naming its first
+   * failed member once all have ended.
+   *
+   * @example
+   * const flow = await lovage.group(ids.map((fileId) => ({ task: 'logs.process_file', args: { date, fileId } })));
+   */
+  async group(
+    members: readonly MemberOf<K>[],
+    options: WorkflowSendOptions<K> = {},
+  ): Promise<WorkflowHandle> {
+    return sendWorkflow(
+      this.workflowDeps(),
+      { kind: 'group', members: membersOf(members) },
+      options,
+    );
+  }
+
+  /**
+   * Sends a chord (Celery's `chord`): a group, then `callback` once with
+   * `{ ...args, results }`, every member's result in group order. Joins exactly once
+   * however often members are delivered; a member that fails for good ends the chord
+   * FAILURE naming it (and sends `linkError`, if given).
+   *
+   * @example
+   * const flow = await lovage.chord(members, { task: 'logs.analyze', args: { date } });
+   */
+  async chord(
+    members: readonly MemberOf<K>[],
+    callback: LaterStepOf<K>,
+    options: WorkflowSendOptions<K> = {},
+  ): Promise<WorkflowHandle> {
+    return sendWorkflow(
+      this.workflowDeps(),
+      { kind: 'chord', members: membersOf(members), callback },
+      options,
+    );
+  }
+
+  /**
+   * A handle on a workflow sent earlier, by its id.
+   *
+   * @example
+   * const status = await lovage.workflow('wf-42').get();
+   */
+  workflow(id: string): WorkflowHandle {
+    return workflowHandle(this.workflowDeps(), id);
+  }
+
+  private workflowDeps() {
+    const { db, sqs, scheduler, catalog, config } = this;
+    return { db, sqs, scheduler, catalog, config };
   }
 
   private schedule(prepared: PreparedSend): Promise<TaskHandle> {

@@ -1,3 +1,12 @@
+export type {
+  ChainOf,
+  LaterStepOf,
+  MemberOf,
+  WorkflowHandle,
+  WorkflowSendOptions,
+  WorkflowStatus,
+  WorkflowStepStatus,
+} from '../workflows/index.js';
 export { MAX_BATCH_ENTRIES } from './batch.js';
 export { type CheckoutClientOptions, type ClientDependencies, LovageClient } from './client.js';
 export {

@@ -213,6 +213,7 @@ export function toStatus(item: TaskRecord): TaskStatus {
     'correlationId',
     'parentId',
     'rootId',
+    'workflowId',
     'source',
     'args',
   ] as const;

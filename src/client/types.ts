@@ -153,6 +153,8 @@ export interface TaskStatus {
   readonly parentId?: string;
   /** The first task of the tree this one belongs to. */
   readonly rootId?: string;
+  /** The workflow (chain, group, chord) this task is a step of. */
+  readonly workflowId?: string;
   /** Who sent it: `client`, `beat:<schedule>`, `event:<trigger>`, `celery`, ... */
   readonly source?: string;
   /**

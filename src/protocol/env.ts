@@ -14,6 +14,11 @@ export const WORKER_ENV = {
   delayScheduleGroup: 'LOVAGE_DELAY_GROUP',
   /** Role EventBridge Scheduler assumes to send a delayed envelope to a tier queue. */
   delayRoleArn: 'LOVAGE_DELAY_ROLE_ARN',
+  /**
+   * JSON object `{ "<category>/<tier>": <queue URL> }`: the other categories' queues the task
+   * code may send to with `ctx.send` (the catalog's `sends`); its own come from `queues`.
+   */
+  sendQueues: 'LOVAGE_SEND_QUEUES',
 } as const;
 
 /** Environment of the function that runs the Celery result mirror (the task stream observer). */

@@ -42,6 +42,8 @@ export const envelopeSchema = z
     correlationId: z.string().max(200).optional(),
     parentId: z.string().max(200).optional(),
     rootId: z.string().max(200).optional(),
+    /** Set on the steps of a workflow (chain, group, chord): the workflow's id. */
+    workflowId: z.string().max(200).optional(),
     createdAt: isoTime,
     source: z.string().max(200).default('unknown'),
   })
@@ -100,6 +102,7 @@ export interface NewEnvelope {
   readonly correlationId?: string;
   readonly parentId?: string;
   readonly rootId?: string;
+  readonly workflowId?: string;
 }
 
 /** Builds a first-attempt envelope. */
@@ -173,4 +176,12 @@ export function validateEnvelope(
     throw new EnvelopeError(`invalid ${what}: ${detail}`, context);
   }
   return parsed.data;
+}
+
+/** The message attributes every task message carries (see {@link MESSAGE_ATTRIBUTES}). */
+export function envelopeAttributes(envelope: Pick<Envelope, 'id' | 'task'>) {
+  return {
+    [MESSAGE_ATTRIBUTES.taskName]: { DataType: 'String', StringValue: envelope.task },
+    [MESSAGE_ATTRIBUTES.taskId]: { DataType: 'String', StringValue: envelope.id },
+  };
 }

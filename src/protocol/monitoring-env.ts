@@ -10,6 +10,10 @@ export const OBSERVER_ENV = {
   statsRetentionDays: 'LOVAGE_STATS_RETENTION_DAYS',
   /** `true` or `false`: publish task.started. */
   publishStarted: 'LOVAGE_PUBLISH_STARTED',
+  /** The task table: the workflow engine reads and advances workflows there. */
+  taskTable: 'LOVAGE_TASK_TABLE',
+  /** JSON object `{ "<category>/<tier>": <queue URL> }`: where the engine sends due steps. */
+  workflowQueues: 'LOVAGE_WORKFLOW_QUEUES',
 } as const;
 
 /** Environment of the monitoring API function. */

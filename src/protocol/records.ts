@@ -88,6 +88,8 @@ export interface TaskRecord {
   readonly correlationId?: string;
   readonly parentId?: string;
   readonly rootId?: string;
+  /** The workflow this task is a step of (chain, group or chord), when it is one. */
+  readonly workflowId?: string;
   readonly source?: string;
   /** The args, redacted as in the logs and capped (`storedArgs`), for display only. */
   readonly args?: unknown;

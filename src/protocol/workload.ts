@@ -63,6 +63,7 @@ export const BUCKET_PREFIXES = {
   payments: 'payments/',
   sync: 'sync/',
   analytics: 'analytics/',
+  logs: 'logs/',
 } as const;
 
 /** Layout of the ledger table: entries under their account, a sparse index of failed payments. */

@@ -1,11 +1,13 @@
 import type { TaskDefinition } from '../catalog/types.js';
 import type { Envelope } from '../protocol/envelope.js';
+import type { SendChild } from './children.js';
 import { SoftTimeLimitExceededError } from './errors.js';
 import type { TaskLogger } from './logging.js';
 import { ProgressReporter } from './progress.js';
+import { requestRetry } from './retry-request.js';
 import type { TaskRecords } from './task-records.js';
 import type { Condition } from './transitions.js';
-import type { TaskHandler } from './types.js';
+import type { TaskContext, TaskHandler } from './types.js';
 
 export type Execution =
   | { readonly ok: true; readonly result: unknown; readonly durationMs: number }
@@ -22,6 +24,8 @@ export interface ExecuteOptions {
   /** For an untracked run: the lease its first progress write takes. */
   readonly leaseUntil?: number;
   readonly logger: TaskLogger;
+  /** `ctx.send` of this run (see children.ts). */
+  readonly send: SendChild;
 }
 
 /**
@@ -65,6 +69,8 @@ export async function execute(options: ExecuteOptions): Promise<Execution> {
       signal: controller.signal,
       logger,
       progress: progress.report,
+      send: options.send as TaskContext['send'],
+      retry: requestRetry,
     });
     return { ok: true, result, durationMs: Date.now() - started };
   } catch (error) {

@@ -8,6 +8,7 @@ import { sendToDeadLetter } from './dead-letter.js';
 import { ResultNotStorableError, TimeLimitExceededError, WorkerLostError } from './errors.js';
 import type { Execution } from './execute.js';
 import type { TaskLogger } from './logging.js';
+import { decideRequestedRetry, RetryRequestedError } from './retry-request.js';
 import type { Runtime } from './runtime.js';
 import type { RunOutcome } from './telemetry.js';
 import {
@@ -96,6 +97,14 @@ export async function recordOutcome(
     logger.info('run stopped after a revoke', { durationMs: run.durationMs });
     return;
   }
+  if (run.error instanceof RetryRequestedError) {
+    // ctx.retry: the task's own countdown, counted against maxRetries (retry-request.ts).
+    const asked = decideRequestedRetry(run.error, definition, envelope.attempt);
+    const fence = { condition: fenceOf(scope), durationMs: run.durationMs };
+    return asked.retry
+      ? retryLater(scope, error, { ...fence, delaySeconds: asked.delaySeconds, note: asked.note })
+      : failForGood(scope, asked.error, asked.reason, fence);
+  }
   const decision = decideRetry(error, definition, envelope.attempt);
   if (decision.retry) {
     return retryLater(scope, error, { condition: fenceOf(scope), durationMs: run.durationMs });
@@ -121,11 +130,14 @@ export async function retryLater(
     readonly condition: Condition;
     readonly durationMs?: number;
     readonly minDelaySeconds?: number;
+    /** The delay the task asked for (`ctx.retry`), instead of its backoff. */
+    readonly delaySeconds?: number;
     readonly note?: string;
   },
 ): Promise<void> {
   const { envelope, definition, logger, runtime } = scope;
-  const backoff = retryDelaySeconds(definition.backoff, envelope.attempt, runtime.random);
+  const backoff =
+    options.delaySeconds ?? retryDelaySeconds(definition.backoff, envelope.attempt, runtime.random);
   const delay = Math.max(backoff, options.minDelaySeconds ?? 0);
   const retryAt = new Date(Date.now() + delay * 1000).toISOString();
   const note = `retry ${envelope.attempt} of ${definition.maxRetries} in ${delay} s`;

@@ -177,6 +177,7 @@ export async function processRecord(
       condition: fenceOf(run),
       ...(tracked ? {} : { leaseUntil: now + leaseMs }),
       logger,
+      send: runtime.children.senderFor(catalog, category, envelope, logger),
     });
     await recordOutcome(outcome, run, { hadRecord });
   });
@@ -293,6 +294,8 @@ async function rejectMessage(
           tier,
           createdAt: now,
           source: known.source ?? 'unknown',
+          // A rejected workflow step still reports to its workflow (through the task stream).
+          ...(each === id && parsed?.workflowId ? { workflowId: parsed.workflowId } : {}),
         },
         error,
         REJECT_TTL_SECONDS,

@@ -59,7 +59,7 @@ export type RecordSeed = Pick<
   Envelope,
   'id' | 'task' | 'tier' | 'attempt' | 'createdAt' | 'source' | 'correlationId'
 > &
-  Partial<Pick<Envelope, 'parentId' | 'rootId' | 'args'>>;
+  Partial<Pick<Envelope, 'parentId' | 'rootId' | 'workflowId' | 'args'>>;
 
 const epochSeconds = (ms: number) => Math.floor(ms / 1000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -300,7 +300,8 @@ export class TaskRecords {
    * record exists.
    */
   async rejectUnstarted(
-    seed: Pick<TaskRecord, 'id' | 'task' | 'tier' | 'createdAt'> & { source?: string },
+    seed: Pick<TaskRecord, 'id' | 'task' | 'tier' | 'createdAt'> &
+      Partial<Pick<TaskRecord, 'source' | 'workflowId'>>,
     error: TaskError,
     ttlSeconds: number,
     now = Date.now(),
@@ -386,6 +387,7 @@ export class TaskRecords {
     update.put('correlationId', envelope.correlationId, true);
     update.put('parentId', envelope.parentId, true);
     update.put('rootId', envelope.rootId, true);
+    update.put('workflowId', envelope.workflowId, true);
     update.put('args', storedArgs(envelope.args), true);
   }
 

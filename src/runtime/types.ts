@@ -1,9 +1,11 @@
 import type { z } from 'zod';
-import type { Catalog, CategoryInput } from '../catalog/index.js';
+import type { Catalog, CategoryInput, TaskArgs, TaskNamesOf } from '../catalog/index.js';
+import type { ChildHandle, ChildSendOptions } from './children.js';
 import type { TaskLogger } from './logging.js';
+import type { RetryOptions } from './retry-request.js';
 
-/** What a task handler gets besides its payload. */
-export interface TaskContext {
+/** What a task handler gets besides its payload; `K` types `send` against the catalog. */
+export interface TaskContext<K extends Catalog = Catalog> {
   /** The task id (stable across retries and duplicate deliveries). */
   readonly id: string;
   readonly task: string;
@@ -32,12 +34,38 @@ export interface TaskContext {
    * }
    */
   progress(current: number, total: number, message?: string): Promise<void>;
+  /**
+   * Queues a child task, validated like the client's `send`. Its id is derived from this
+   * task's (`<id>+0`, `<id>+1`, ... in the order this run sends them, or `<id>+<key>`), so a
+   * re-run of this task sends the same ids and each child runs once; its record carries this
+   * task's id as `parentId` and the root of the tree as `rootId`. A category may send its own
+   * tasks, and those its catalog entry lists in `sends`.
+   *
+   * @example
+   * for (const [i, file] of files.entries()) {
+   *   await ctx.send('logs.process_file', { date, fileId: file }, { key: `file-${i}` });
+   * }
+   */
+  send<N extends TaskNamesOf<CategoriesOf<K>>>(
+    task: N,
+    args: TaskArgs<CategoriesOf<K>, N>,
+    options?: ChildSendOptions,
+  ): Promise<ChildHandle>;
+  /**
+   * Ends this run and retries the task after `countdownSeconds` (instead of its backoff),
+   * like Celery's `self.retry(countdown=...)`. Counts against `maxRetries`: past them the
+   * task fails for good with a MaxRetriesExceededError. It throws; do not catch it.
+   *
+   * @example
+   * if (!uploaded) ctx.retry({ countdownSeconds: 30, reason: 'the file is not uploaded yet' });
+   */
+  retry(options: RetryOptions): never;
 }
 
 /** A task's code: typed payload in, JSON-serialisable result out. */
-export type TaskHandler<Args = unknown, Result = unknown> = (
+export type TaskHandler<Args = unknown, Result = unknown, K extends Catalog = Catalog> = (
   args: Args,
-  ctx: TaskContext,
+  ctx: TaskContext<K>,
 ) => Promise<Result>;
 
 type CategoriesOf<K> = K extends Catalog<infer C> ? C : never;
@@ -48,6 +76,8 @@ export type TaskHandlers<K extends Catalog, Cat extends keyof CategoriesOf<K> & 
   [N in keyof TasksOf<CategoriesOf<K>, Cat>]: TaskHandler<
     TasksOf<CategoriesOf<K>, Cat>[N] extends { schema: infer S extends z.ZodType }
       ? z.output<S>
-      : never
+      : never,
+    unknown,
+    K
   >;
 };

@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Catalog } from '../catalog/index.js';
 import { WORKER_ENV } from '../protocol/env.js';
+import { ChildTasks } from './children.js';
 import { Redelivery, type TierQueue } from './delivery.js';
 import { Invocation } from './invocation.js';
 import { processRecord, type RecordScope } from './process-record.js';
@@ -43,6 +44,11 @@ export interface WorkerDependencies {
    * @default Math.random
    */
   readonly random?: () => number;
+  /**
+   * Sends `ctx.send` children.
+   * @default sends to no queue (every `ctx.send` fails with ChildSendError)
+   */
+  readonly children?: ChildTasks;
 }
 
 export type WorkerHandler = (
@@ -202,6 +208,7 @@ function resolveRuntime(deps: WorkerDependencies): Runtime {
     telemetry: deps.telemetry ?? new Telemetry(),
     rateLimiter: deps.rateLimiter ?? new RateLimiter(deps.records.db, deps.records.tableName),
     random: deps.random ?? Math.random,
+    children: deps.children ?? new ChildTasks(deps.sqs, {}),
     deadLetterUrl(sourceArn) {
       const url = deps.deadLetterQueues.get(sourceArn);
       if (!url) throw new Error(`no DLQ configured for ${sourceArn}`);
@@ -234,6 +241,12 @@ function dependenciesFromEnvironment(): WorkerDependencies {
       scheduler: new SchedulerClient({}),
       groupName: requireEnv(WORKER_ENV.delayScheduleGroup),
       roleArn: requireEnv(WORKER_ENV.delayRoleArn),
+    }),
+    children: new ChildTasks(sqs, {
+      ...(JSON.parse(process.env[WORKER_ENV.sendQueues] ?? '{}') as Record<string, string>),
+      ...Object.fromEntries(
+        queues.map((q) => [`${requireEnv(WORKER_ENV.category)}/${q.tier}`, q.url]),
+      ),
     }),
   };
 }

@@ -1,11 +1,16 @@
 import { category, task } from '../define.js';
 import {
+  AddArgs,
   BadResultArgs,
+  CollectArgs,
   CrashArgs,
   FailArgs,
   FlakyArgs,
   HangArgs,
+  NoteFailureArgs,
   PingArgs,
+  RetryLaterArgs,
+  SpawnArgs,
   StubbornArgs,
   WorkArgs,
 } from '../tasks/diagnostics.js';
@@ -18,6 +23,8 @@ export const diagnostics = category({
   // Short, so that the crash and hang drills come back within a minute (visibility 6 x 10 s).
   timeoutSeconds: 10,
   memoryMb: 256,
+  // diagnostics.spawn's cross-category drill.
+  sends: ['logs.generate'],
   tasks: {
     'diagnostics.ping': task({
       schema: PingArgs,
@@ -77,6 +84,29 @@ export const diagnostics = category({
     'diagnostics.bad_result': task({
       schema: BadResultArgs,
       description: 'Return a result that a task record cannot store',
+    }),
+    'diagnostics.add': task({
+      schema: AddArgs,
+      description: 'Add to a value and append its id to a trail (workflow drills)',
+    }),
+    'diagnostics.collect': task({
+      schema: CollectArgs,
+      description: "Count and sum a chord's results (workflow drills)",
+    }),
+    'diagnostics.spawn': task({
+      schema: SpawnArgs,
+      maxRetries: 2,
+      backoff: DRILL_BACKOFF,
+      description: 'Queue child pings with ctx.send (child id drills)',
+    }),
+    'diagnostics.note_failure': task({
+      schema: NoteFailureArgs,
+      description: 'Note the step a workflow failed at (a linkError for drills)',
+    }),
+    'diagnostics.retry_later': task({
+      schema: RetryLaterArgs,
+      maxRetries: 2,
+      description: 'Ask for a retry with ctx.retry while attempt <= times',
     }),
   },
 });

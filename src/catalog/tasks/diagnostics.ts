@@ -66,3 +66,51 @@ export const FailArgs = z.discriminatedUnion('kind', [
   }),
 ]);
 export type FailArgs = z.infer<typeof FailArgs>;
+
+/**
+ * Payload of `diagnostics.add`, the workflow drill: returns `{ value: value + add, trail }`
+ * with its own id appended to `trail`, so a chain's result shows every step ran, in order,
+ * and passed its result on.
+ */
+export const AddArgs = z.object({
+  value: z.number().default(0),
+  add: z.number().default(1),
+  trail: z.array(z.string()).max(100).default([]),
+  journal,
+});
+export type AddArgs = z.infer<typeof AddArgs>;
+
+/** Payload of `diagnostics.collect`, a chord callback: counts and sums its members' results. */
+export const CollectArgs = z.object({ results: z.array(z.unknown()).max(1000), journal });
+export type CollectArgs = z.infer<typeof CollectArgs>;
+
+/** Payload of `diagnostics.spawn`: queues `children` journaled pings with `ctx.send`. */
+export const SpawnArgs = z.object({
+  children: z.number().int().min(0).max(50),
+  /** Throw (a retryable error) after sending, on attempts up to this: a re-run sends again. */
+  failAfterSendTimes: z.number().int().min(0).max(5).default(0),
+  /** Also send one `logs.generate` (another category's task, listed in the category's `sends`). */
+  across: z.boolean().default(false),
+  journal,
+});
+export type SpawnArgs = z.infer<typeof SpawnArgs>;
+
+/** Payload of `diagnostics.retry_later`: `ctx.retry` while `ctx.attempt <= times`. */
+export const RetryLaterArgs = z.object({
+  times: z.number().int().min(0).max(20),
+  countdownSeconds: z.number().int().min(0).max(3600).default(1),
+  journal,
+});
+export type RetryLaterArgs = z.infer<typeof RetryLaterArgs>;
+
+/** Payload of `diagnostics.note_failure`, a linkError: the failure a workflow ended with. */
+export const NoteFailureArgs = z.object({
+  failure: z.object({
+    workflowId: z.string(),
+    stepId: z.string(),
+    task: z.string(),
+    reason: z.string(),
+  }),
+  journal,
+});
+export type NoteFailureArgs = z.infer<typeof NoteFailureArgs>;

@@ -131,8 +131,15 @@ export function registerTaskCommands(program: Command, run: Run): void {
             tasks.length === 0
               ? 'no tasks'
               : table(
-                  ['id', 'task', 'state', 'attempt', 'updated'],
-                  tasks.map((t) => [t.id, t.task, t.state, t.attempt, t.updatedAt]),
+                  ['id', 'task', 'state', 'attempt', 'updated', 'workflow'],
+                  tasks.map((t) => [
+                    t.id,
+                    t.task,
+                    t.state,
+                    t.attempt,
+                    t.updatedAt,
+                    t.workflowId ?? (t.parentId ? `child of ${t.parentId}` : undefined),
+                  ]),
                 ),
           );
           return EXIT.ok;
@@ -200,6 +207,8 @@ export function describeStatus(status: TaskStatus): string {
   const lines = [
     `${status.id}  ${status.state}${status.task ? `  ${status.task}` : ''}${status.attempt ? `  attempt ${status.attempt}` : ''}`,
   ];
+  if (status.workflowId)
+    lines.push(`workflow: ${status.workflowId} (lovage workflow show ${status.workflowId})`);
   if (status.args !== undefined) lines.push(`args (redacted): ${JSON.stringify(status.args)}`);
   if (status.parentId) lines.push(`parent: ${status.parentId}`);
   if (status.rootId && status.rootId !== status.parentId) lines.push(`root: ${status.rootId}`);
