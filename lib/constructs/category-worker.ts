@@ -129,7 +129,6 @@ export class CategoryWorker extends Construct implements iam.IGrantable {
         [WORKER_ENV.delayScheduleGroup]: delays.group.scheduleGroupName,
         [WORKER_ENV.delayRoleArn]: delays.categoryDeliveryRole(category.name).roleArn,
         POWERTOOLS_SERVICE_NAME: `lovage-${category.name}`,
-        POWERTOOLS_METRICS_NAMESPACE: 'Lovage',
         ...runtimeNodeOptions(this),
       },
       bundling: LOVAGE_BUNDLING,
