@@ -28,6 +28,7 @@ import {
 } from '../ops/index.js';
 import { STATES, type TaskState } from '../protocol/records.js';
 import { TIER_TARGETS } from '../protocol/tier-targets.js';
+import { WorkflowNotFoundError } from '../workflows/errors.js';
 import { deadLetterView, letterView, redriveView, taskView } from './views.js';
 
 /** What the UI reads and acts through, built from the caller's AWS target like the CLI's. */
@@ -177,6 +178,17 @@ export const ROUTES: readonly Route[] = [
     }),
     'revoke',
   ),
+
+  route('GET', '/api/workflows/:id', async ({ params, query }, ctx) => {
+    checkQuery(query, []);
+    try {
+      return { json: await ctx.lovage.workflow(params.id ?? '').get() };
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError)
+        throw new HttpError(404, 'NotFound', error.message);
+      throw error;
+    }
+  }),
 
   route('GET', '/api/tasks/:id/letter', async ({ params, query }, ctx) => {
     checkQuery(query, []);

@@ -2,7 +2,7 @@
  * The shapes the UI's API answers with: the contract between the server (api.ts) and the page
  * (web/), both of which import these types, so neither can drift from the other.
  */
-import type { TaskStatus } from '../client/index.js';
+import type { TaskStatus, WorkflowStatus } from '../client/index.js';
 import type {
   BeatTimes,
   HealthReason,
@@ -14,7 +14,7 @@ import type {
 import type { TIER_TARGETS } from '../protocol/tier-targets.js';
 import type { LetterView } from './views.js';
 
-export type { BeatTimes, LetterView, QueueStats, TaskStatus };
+export type { BeatTimes, LetterView, QueueStats, TaskStatus, WorkflowStatus };
 export type TierTargets = typeof TIER_TARGETS;
 
 /** Where the UI's calls go, as the page's header shows it. */

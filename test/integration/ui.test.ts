@@ -283,6 +283,46 @@ describe('lovage ui', () => {
     await shot('schedules');
   });
 
+  it('shows a workflow as a tree of its steps with their states, and a step links back to it', async () => {
+    const flow = await env.lovage.chain([
+      { task: 'diagnostics.add', args: { value: 1, add: 1 } },
+      { task: 'diagnostics.add', args: { add: 10 } },
+      { task: 'diagnostics.add' },
+    ]);
+    const status = await flow.wait({ timeoutMs: 120_000 });
+    expect(status.state).toBe('SUCCESS');
+
+    await open(`/workflows/${flow.id}`);
+    const last = status.steps.at(-1)?.path ?? '';
+    await page.locator(`li[data-step-path="${last}"][data-state="SUCCESS"]`).waitFor({
+      timeout: 30_000,
+    });
+    const shown = await page
+      .locator('li[data-step-path]')
+      .evaluateAll((items) =>
+        items.map((li) => [li.getAttribute('data-step-path'), li.getAttribute('data-state')]),
+      );
+    expect(shown).toEqual(status.steps.map((step) => [step.path, 'SUCCESS']));
+    await see('chain of 3 steps');
+    const result = await page.getByLabel('Workflow result').textContent();
+    expect(JSON.parse(result ?? '')).toEqual(status.result);
+    expect(await lowContrast(page)).toEqual([]);
+    await shot('workflow');
+
+    // A step's own page says which workflow it belongs to, and links back.
+    await page.locator(`li[data-step-path="${status.steps[1]?.path}"] a`).click();
+    const link = page
+      .locator('dl.details div', { has: page.locator('dt', { hasText: /^workflow$/ }) })
+      .getByRole('link');
+    await link.waitFor({ timeout: 30_000 });
+    expect(await link.textContent()).toBe(flow.id);
+    // Its root is the workflow, not a task: no second link to a task page that has no record.
+    expect(await page.getByRole('link', { name: flow.id, exact: true }).count()).toBe(1);
+    await link.click();
+    await page.getByRole('heading', { name: /^Workflow/ }).waitFor({ timeout: 30_000 });
+    expect(page.url()).toBe(`${ui.origin}/workflows/${flow.id}`);
+  });
+
   it('reads clearly on every main page: WCAG AA contrast for all text', async () => {
     for (const path of ['/', '/tasks', '/queues', '/dead-letters', '/schedules']) {
       await open(path);

@@ -12,6 +12,7 @@ import { QueuesPage } from './pages/queues.js';
 import { SchedulesPage } from './pages/schedules.js';
 import { TaskPage } from './pages/task.js';
 import { TasksPage } from './pages/tasks.js';
+import { WorkflowPage } from './pages/workflow.js';
 import { Link, useLocation } from './router.js';
 
 const NAV = [
@@ -28,6 +29,8 @@ function page(path: string, query: URLSearchParams) {
     const id = decodeURIComponent(task[1]);
     return task[2] ? html`<${ChildrenPage} id=${id} />` : html`<${TaskPage} id=${id} />`;
   }
+  const workflow = /^\/workflows\/([^/]+)$/.exec(path);
+  if (workflow?.[1]) return html`<${WorkflowPage} id=${decodeURIComponent(workflow[1])} />`;
   switch (path) {
     case '/':
       return html`<${OverviewPage} />`;

@@ -130,8 +130,16 @@ function Details({ t }: { t: TaskDetail }) {
         ${t.durationMs !== undefined ? item('last run took', duration(t.durationMs)) : null}
         ${item('source', t.source)}
         ${item('correlation id', t.correlationId)}
+        ${
+          t.workflowId
+            ? item(
+                'workflow',
+                html`<${Link} href=${`/workflows/${encodeURIComponent(t.workflowId)}`} class="mono">${t.workflowId}</${Link}>`,
+              )
+            : null
+        }
         ${item('parent', task(t.parentId))}
-        ${t.rootId !== t.parentId ? item('root', task(t.rootId)) : null}
+        ${t.rootId !== t.parentId && t.rootId !== t.workflowId ? item('root', task(t.rootId)) : null}
       </dl>
     </section>
     <section aria-labelledby="args">
