@@ -1,5 +1,6 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
+import { STATES } from '../../../protocol/records.js';
 import type { TaskStatus } from '../../types.js';
 import { getJson, withQuery } from '../api.js';
 import { Freshness, Problem, StateBadge, Time } from '../components.js';
@@ -7,17 +8,6 @@ import { duration } from '../format.js';
 import { usePoll } from '../hooks.js';
 import { useMeta } from '../meta.js';
 import { Link, navigate } from '../router.js';
-
-export const STATES = [
-  'PENDING',
-  'STARTED',
-  'PROGRESS',
-  'RETRY',
-  'SUCCESS',
-  'FAILURE',
-  'REVOKED',
-  'EXPIRED',
-] as const;
 
 const SINCE = [
   ['15m', '15 minutes', 15 * 60_000],
