@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { TaskContext } from '../../src/runtime/index.js';
 
-/** Key of one drill run in the task table (never a task item: those are `TASK#<id>`). */
+/** Partition of a drill task's journal in the task table (never a task item: those are `TASK#<id>`). */
+export const journalPartition = (taskId: string) => `DRILL#${taskId}`;
+
+/** Key of one drill run in the task table. */
 export const journalKey = (taskId: string, attempt: number) => ({
-  pk: `DRILL#${taskId}`,
+  pk: journalPartition(taskId),
   sk: `RUN#${String(attempt).padStart(3, '0')}#${randomUUID()}`,
 });
 

@@ -1,4 +1,3 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deployed } from '../helpers/deployed.js';
 import {
@@ -8,6 +7,7 @@ import {
   finished,
   type Item,
   item,
+  journaledRuns,
   sendRaw,
   states,
 } from './runtime-helpers.js';
@@ -28,19 +28,8 @@ beforeAll(async () => {
 
 /** Handler runs of a drill task, per attempt, from its journal. */
 async function runsPerAttempt(id: string): Promise<Record<number, number>> {
-  const out = await env.db.send(
-    new QueryCommand({
-      TableName: env.config.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `DRILL#${id}` },
-      ConsistentRead: true,
-    }),
-  );
   const runs: Record<number, number> = {};
-  for (const entry of out.Items ?? []) {
-    const attempt = Number(entry.attempt);
-    runs[attempt] = (runs[attempt] ?? 0) + 1;
-  }
+  for (const attempt of await journaledRuns(env, id)) runs[attempt] = (runs[attempt] ?? 0) + 1;
   return runs;
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { journalPartition } from '../../lambdas/diagnostics/journal.js';
 import type { EnvelopeInput } from '../../src/protocol/envelope.js';
 import type { HistoryEntry, TaskRecord } from '../../src/protocol/records.js';
 import { taskKey } from '../../src/protocol/records.js';
@@ -66,6 +67,19 @@ export function itemWhen(
     },
     { timeoutMs, intervalMs: 250 },
   );
+}
+
+/** The attempt of every handler run a drill task journaled (one entry per run). */
+export async function journaledRuns(env: Env, id: string): Promise<number[]> {
+  const out = await env.db.send(
+    new QueryCommand({
+      TableName: env.config.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': journalPartition(id) },
+      ConsistentRead: true,
+    }),
+  );
+  return (out.Items ?? []).map((entry) => Number(entry.attempt));
 }
 
 export const finished = (env: Env, id: string, timeoutMs?: number) =>

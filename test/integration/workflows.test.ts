@@ -1,12 +1,20 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../src/catalog/index.js';
 import { WorkflowEngine } from '../../src/workflows/engine.js';
 import { joinKey, pathOf } from '../../src/workflows/plan.js';
 import { lovage } from '../helpers/cli.js';
 import { deployed } from '../helpers/deployed.js';
-import { type Env, envelope, finished, item, itemWhen, sendRaw } from './runtime-helpers.js';
+import {
+  type Env,
+  envelope,
+  finished,
+  item,
+  itemWhen,
+  journaledRuns,
+  sendRaw,
+} from './runtime-helpers.js';
 
 /**
  * Chains, groups and chords on the deployed stack: the client writes and sends them, the
@@ -24,17 +32,7 @@ beforeAll(async () => {
 const wfId = (name: string) => `wf-${name}-${runId}`;
 
 /** Handler runs of a drill task, from its journal. */
-async function runs(id: string): Promise<number> {
-  const out = await env.db.send(
-    new QueryCommand({
-      TableName: env.config.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `DRILL#${id}` },
-      ConsistentRead: true,
-    }),
-  );
-  return out.Items?.length ?? 0;
-}
+const runs = async (id: string) => (await journaledRuns(env, id)).length;
 
 describe('chain', () => {
   it('runs three steps in order, each receiving the previous result', async () => {
