@@ -20,11 +20,9 @@ import { readFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
   type AttributeValue,
-  CreateTableCommand,
   DeleteTableCommand,
   DynamoDBClient,
   PutItemCommand,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
   CreateQueueCommand,
@@ -50,6 +48,7 @@ import {
 } from '../src/runtime/index.js';
 import type { TaskChange } from '../src/stream/types.js';
 import { CeleryDriver } from '../test/helpers/celery/client.js';
+import { scratchTable } from './lib/scratch-table.js';
 
 const FIXTURES = new URL('../test/fixtures/celery/', import.meta.url);
 const sample = (name: string) =>
@@ -127,20 +126,6 @@ const catalog = defineCatalog({
     },
   },
 });
-
-async function scratchTable(db: DynamoDBClient, keys: [string, ...string[]]): Promise<string> {
-  const name = `lovage-bench-${randomUUID().slice(0, 8)}`;
-  await db.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: keys.map((k, i) => ({ AttributeName: k, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
-      AttributeDefinitions: keys.map((k) => ({ AttributeName: k, AttributeType: 'S' })),
-    }),
-  );
-  await waitUntilTableExists({ client: db, maxWaitTime: 60 }, { TableName: name });
-  return name;
-}
 
 async function writeCosts(db: DynamoDBClient, sqs: SQSClient, celeryTable: string) {
   const taskTable = await scratchTable(db, ['pk', 'sk']);

@@ -10,18 +10,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { defineCatalog, task } from '../src/catalog/index.js';
 import { createWorker, TaskRecords, Telemetry } from '../src/runtime/index.js';
+import { scratchTable } from './lib/scratch-table.js';
 
 const WRITES = new Set([
   'PutItemCommand',
@@ -56,24 +52,7 @@ dynamodb.middlewareStack.add(
 );
 
 const scratch = !process.env.LOVAGE_BENCH_TABLE;
-const tableName = process.env.LOVAGE_BENCH_TABLE ?? `lovage-bench-${randomUUID().slice(0, 8)}`;
-if (scratch) {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-    }),
-  );
-  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 60 }, { TableName: tableName });
-}
+const tableName = process.env.LOVAGE_BENCH_TABLE ?? (await scratchTable(dynamodb, ['pk', 'sk']));
 
 const handler = createWorker(
   catalog,

@@ -25,12 +25,7 @@ import {
   CloudFormationClient,
   DescribeStackResourcesCommand,
 } from '@aws-sdk/client-cloudformation';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateEventBusCommand,
   DeleteEventBusCommand,
@@ -51,6 +46,7 @@ import { listSchedules, setScheduleState } from '../src/ops/schedules.js';
 import { countOf, readTotals } from '../src/ops/stats.js';
 import type { TaskRecord } from '../src/protocol/records.js';
 import { lifecycleEventsReactor, statisticsReactor, type TaskChange } from '../src/stream/index.js';
+import { scratchTable } from './lib/scratch-table.js';
 
 const endpoint = process.env.AWS_ENDPOINT_URL ?? '';
 if (!isLocalEndpoint(endpoint)) {
@@ -342,24 +338,9 @@ async function fullBatches(task: string): Promise<number> {
     },
     { step: 'initialize', name: 'countCalls' },
   );
-  const table = `lovage-bench-stats-${randomUUID().slice(0, 8)}`;
   const bus = `lovage-bench-bus-${randomUUID().slice(0, 8)}`;
   const admin = new DynamoDBClient({});
-  await admin.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-    }),
-  );
-  await waitUntilTableExists({ client: admin, maxWaitTime: 60 }, { TableName: table });
+  const table = await scratchTable(admin, ['pk', 'sk'], 'lovage-bench-stats');
   const busAdmin = new EventBridgeClient({});
   await busAdmin.send(new CreateEventBusCommand({ Name: bus }));
   try {
