@@ -9,6 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { LovageError } from '../../src/errors.js';
+import { processExists } from '../../src/local/checkout.js';
 import { ensureNode22, node22Env } from '../node22.mjs';
 import { capture } from './proc.js';
 import { elapsed, LOVAGE_DIR, PROJECT_ROOT } from './project.js';
@@ -225,15 +226,6 @@ async function createVenv(log: (message: string) => void): Promise<void> {
       `\`${base} -m venv\` failed (exit ${venv.code}); on Debian/Ubuntu install python3-venv.\n` +
         lastLines(venv.stderr || venv.stdout),
     );
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -133,7 +133,8 @@ function parseMarker(text: string): LocalEmulatorMarker {
   };
 }
 
-function processExists(pid: number): boolean {
+/** Whether a process (or, with a negative pid, a process group) exists, ours or not. */
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
