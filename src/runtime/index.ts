@@ -20,7 +20,7 @@ export {
   WorkerLostError,
   WrongCategoryError,
 } from './errors.js';
-export { type RunKeys, RunLogger, type TaskLogger } from './logging.js';
+export { type RunKeys, RunLogger, TaskLines, type TaskLogger } from './logging.js';
 export { PROGRESS_INTERVAL_MS } from './progress.js';
 export { deferralSeconds, type RateDecision, RateLimiter, windowOf } from './rate-limit.js';
 export { REDACTED, redact } from './redact.js';

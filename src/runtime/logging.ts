@@ -1,4 +1,4 @@
-import { type Logger, LogLevelThreshold } from '@aws-lambda-powertools/logger';
+import { Logger, LogLevelThreshold } from '@aws-lambda-powertools/logger';
 
 /** What a task (and the runtime) logs with: Powertools Logger's level methods. */
 export type TaskLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
@@ -24,12 +24,21 @@ export class RunLogger implements TaskLogger {
   constructor(
     private readonly root: Logger,
     private readonly keys: RunKeys,
+    /** Where the "task succeeded" line goes; without it, through `root.info`. */
+    private readonly lines?: TaskLines,
   ) {}
+
+  /** The one line of a run that succeeded. */
+  succeeded(durationMs: number): void {
+    if (this.lines) this.lines.succeeded(this.keys, durationMs);
+    else this.root.info(SUCCEEDED, this.keys as never, { durationMs });
+  }
 
   /** Whether debug lines are written, so a line that is costly to build can be skipped. */
   get debugging(): boolean {
-    // The level as a number (getLevelName searches the level table on every call).
-    return this.root.level <= LogLevelThreshold.DEBUG;
+    // The level as a number (getLevelName searches the level table on every call), read
+    // once per invocation where lines are gathered (Logger.level reads the environment).
+    return (this.lines?.level ?? this.root.level) <= LogLevelThreshold.DEBUG;
   }
 
   debug(input: Message, ...extra: Extra): void {
@@ -47,4 +56,96 @@ export class RunLogger implements TaskLogger {
   error(input: Message, ...extra: Extra): void {
     this.root.error(input, this.keys as never, ...(extra as never[]));
   }
+}
+
+/** The message of the line every task that succeeds writes. */
+export const SUCCEEDED = 'task succeeded';
+
+/**
+ * Renders a line's base the way the worker's Logger renders any line: its
+ * level, message, timestamp, service, sampling rate, trace id and persistent
+ * keys, in its order, empty keys dropped. Uses the Logger's own
+ * `createAndPopulateLogItem`, which Powertools leaves open to subclasses.
+ */
+class LineBase extends Logger {
+  static of(logger: Logger, message: string): Record<string, unknown> {
+    const item = (logger as LineBase).createAndPopulateLogItem(LogLevelThreshold.INFO, message, []);
+    item.prepareForPrint();
+    return item.getAttributes() as Record<string, unknown>;
+  }
+}
+
+/**
+ * The "task succeeded" line of each run, in the form the worker's Powertools
+ * Logger writes it (same keys and order, written only when INFO is), built
+ * from a base the Logger renders once per invocation and not once per task:
+ * the Logger reads the environment three times and merges its attributes
+ * on every line, about 25 µs a task, as much as the rest of the runtime's
+ * own work. Lines are gathered over an invocation and written in one go by
+ * {@link flush} (the worker calls it with the metrics' flush, and on
+ * `process.exit`). They never go through Powertools' log buffer.
+ */
+export class TaskLines {
+  private base: Record<string, unknown> | undefined;
+  private levelNow: number | undefined;
+  private text = '';
+
+  constructor(
+    private readonly root: Logger,
+    /** Where the lines go: one string, newline-separated lines, once per flush. */
+    private readonly write: (text: string) => void = (text) => void process.stdout.write(text),
+  ) {
+    flushOnExit(this);
+  }
+
+  /** The worker Logger's level, as a number, read once per invocation. */
+  get level(): number {
+    this.levelNow ??= this.root.level;
+    return this.levelNow;
+  }
+
+  succeeded(keys: RunKeys, durationMs: number): void {
+    if (this.level > LogLevelThreshold.INFO) return;
+    this.base ??= LineBase.of(this.root, SUCCEEDED);
+    const line = {
+      ...this.base,
+      timestamp: new Date().toISOString(),
+      taskId: keys.taskId,
+      task: keys.task,
+      attempt: keys.attempt,
+      correlationId: keys.correlationId,
+      durationMs,
+    };
+    this.text += `${JSON.stringify(line)}\n`;
+  }
+
+  /**
+   * Writes the lines gathered since the last flush; the next line reads the
+   * level and renders its base anew (a new invocation: its trace id, its sampling).
+   */
+  flush(): void {
+    this.base = undefined;
+    this.levelNow = undefined;
+    if (this.text === '') return;
+    const text = this.text;
+    this.text = '';
+    this.write(text);
+  }
+}
+
+const unflushed = new Set<{ flush(): void }>();
+
+/**
+ * A run that exits the process (a crash drill, `process.exit` in task code)
+ * must not take its neighbours' lines and metrics with it; stdout to a pipe
+ * or a file is written synchronously on Linux, so an `exit` listener can
+ * still write.
+ */
+export function flushOnExit(output: { flush(): void }): void {
+  if (unflushed.size === 0) {
+    process.once('exit', () => {
+      for (const pending of unflushed) pending.flush();
+    });
+  }
+  unflushed.add(output);
 }

@@ -7,7 +7,7 @@ import { decideRetry, toTaskError } from './classify.js';
 import { sendToDeadLetter } from './dead-letter.js';
 import { ResultNotStorableError, TimeLimitExceededError, WorkerLostError } from './errors.js';
 import type { Execution } from './execute.js';
-import type { TaskLogger } from './logging.js';
+import type { RunLogger } from './logging.js';
 import { decideRequestedRetry, RetryRequestedError } from './retry-request.js';
 import type { Runtime } from './runtime.js';
 import type { RunOutcome } from './telemetry.js';
@@ -31,7 +31,7 @@ export interface RunScope {
   readonly definition: TaskDefinition;
   /** Whether the run claimed STARTED (`trackStarted` and not `ignoreResult`). */
   readonly tracked: boolean;
-  readonly logger: TaskLogger;
+  readonly logger: RunLogger;
   readonly runtime: Runtime;
   /** Milliseconds this delivery's lease lasts: until its invocation has certainly ended. */
   readonly leaseMs: number;
@@ -58,7 +58,7 @@ export async function recordOutcome(
   const { envelope, definition, logger, runtime } = scope;
   if (run.ok) {
     if (definition.ignoreResult && !options.hadRecord) {
-      logger.info('task succeeded', { durationMs: run.durationMs });
+      logger.succeeded(run.durationMs);
       runtime.telemetry.record('succeeded', outcomeOf(scope, run.durationMs), logger);
       return;
     }
@@ -86,7 +86,7 @@ export async function recordOutcome(
       });
     }
     if (!write.written) return leaveAlone(scope, write.current, 'result discarded');
-    logger.info('task succeeded', { durationMs: run.durationMs });
+    logger.succeeded(run.durationMs);
     runtime.telemetry.record('succeeded', outcomeOf(scope, run.durationMs), logger);
     return;
   }

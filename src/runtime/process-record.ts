@@ -92,13 +92,17 @@ export async function processRecord(
   )
     return 'done';
 
-  const logger = new RunLogger(runtime.logger, {
-    taskId: envelope.id,
-    task: envelope.task,
-    attempt: envelope.attempt,
-    // Tasks sent without one are correlated by their own id, so every line has one.
-    correlationId: envelope.correlationId ?? envelope.rootId ?? envelope.id,
-  });
+  const logger = new RunLogger(
+    runtime.logger,
+    {
+      taskId: envelope.id,
+      task: envelope.task,
+      attempt: envelope.attempt,
+      // Tasks sent without one are correlated by their own id, so every line has one.
+      correlationId: envelope.correlationId ?? envelope.rootId ?? envelope.id,
+    },
+    runtime.telemetry.lines,
+  );
   const now = Date.now();
   const tracked = definition.trackStarted && !definition.ignoreResult;
   const leaseMs = scope.context.getRemainingTimeInMillis() + LEASE_MARGIN_MS;

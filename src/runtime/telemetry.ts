@@ -1,5 +1,5 @@
 import type { TaskError } from '../protocol/records.js';
-import type { TaskLogger } from './logging.js';
+import { flushOnExit, type TaskLines, type TaskLogger } from './logging.js';
 
 // Lifecycle events come from the task stream observer now (src/stream), published from
 // committed records; the name stays exported here for existing importers.
@@ -135,22 +135,6 @@ function emfDocument(task: string, metrics: ReadonlyMap<MetricName, number[]>, n
   return JSON.stringify(doc);
 }
 
-const unflushed = new Set<EmfMetrics>();
-
-/**
- * A run that exits the process (a crash drill, `process.exit` in task code)
- * must not take its neighbours' metrics with it; stdout to a pipe or a file
- * is written synchronously on Linux, so an `exit` listener can still write.
- */
-function flushOnExit(emf: EmfMetrics): void {
-  if (unflushed.size === 0) {
-    process.once('exit', () => {
-      for (const metrics of unflushed) metrics.flush();
-    });
-  }
-  unflushed.add(emf);
-}
-
 /**
  * Metrics of each run, best effort (a failure is logged and never fails the
  * task): gathered per invocation and written as EMF when the worker calls
@@ -163,7 +147,13 @@ function flushOnExit(emf: EmfMetrics): void {
 export class Telemetry {
   private readonly emf: EmfMetrics | undefined;
 
-  constructor(private readonly options: { readonly metrics?: MetricsSink } = {}) {
+  constructor(
+    private readonly options: {
+      readonly metrics?: MetricsSink;
+      /** Each succeeded run's log line, written with the metrics; without it runs log through their logger. */
+      readonly lines?: TaskLines;
+    } = {},
+  ) {
     if (!options.metrics) {
       this.emf = new EmfMetrics();
       flushOnExit(this.emf);
@@ -179,9 +169,15 @@ export class Telemetry {
     }
   }
 
-  /** Writes the metrics gathered since the last flush. */
+  /** The lines of succeeded runs, if this telemetry writes them. */
+  get lines(): TaskLines | undefined {
+    return this.options.lines;
+  }
+
+  /** Writes the log lines and metrics gathered since the last flush. */
   flush(logger: TaskLogger): void {
     try {
+      this.options.lines?.flush();
       this.emf?.flush();
     } catch (error) {
       logger.warn('could not emit task metrics', { error: error as Error });

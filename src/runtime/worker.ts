@@ -9,6 +9,7 @@ import { WORKER_ENV } from '../protocol/env.js';
 import { ChildTasks } from './children.js';
 import { Redelivery, type TierQueue } from './delivery.js';
 import { Invocation } from './invocation.js';
+import { TaskLines } from './logging.js';
 import { processRecord, type RecordScope } from './process-record.js';
 import { RateLimiter } from './rate-limit.js';
 import { RecordReads } from './record-reads.js';
@@ -205,7 +206,7 @@ function resolveRuntime(deps: WorkerDependencies): Runtime {
     sqs: deps.sqs,
     logger: deps.logger,
     redelivery: deps.redelivery ?? new Redelivery(deps.sqs, []),
-    telemetry: deps.telemetry ?? new Telemetry(),
+    telemetry: deps.telemetry ?? new Telemetry({ lines: new TaskLines(deps.logger) }),
     rateLimiter: deps.rateLimiter ?? new RateLimiter(deps.records.db, deps.records.tableName),
     random: deps.random ?? Math.random,
     children: deps.children ?? new ChildTasks(deps.sqs, {}),
