@@ -67,12 +67,18 @@ const count = (action: string) => {
   const map = calls[counting];
   map.set(action, (map.get(action) ?? 0) + 1);
 };
+/** Request body bytes the SDK serialized, per side (http mode only). */
+const bodyBytes = { runtime: 0, bare: 0 };
 
 /** An SDK HTTP handler that answers every request at once, like a service that always agrees. */
 const fakeHttp = {
-  async handle(request: { headers: Record<string, string> }) {
+  async handle(request: { headers: Record<string, string>; body?: unknown }) {
     const action = (request.headers['x-amz-target'] ?? 'unknown').split('.').pop() ?? '';
     count(action);
+    const sent = request.body;
+    if (typeof sent === 'string') bodyBytes[counting] += Buffer.byteLength(sent);
+    else if (sent instanceof Uint8Array) bodyBytes[counting] += sent.byteLength;
+      console.error(String(sent));
     const body = action === 'BatchGetItem' ? `{"Responses":{"${TABLE}":[]}}` : '{}';
     return {
       response: new HttpResponse({
@@ -261,6 +267,8 @@ async function compare(mode: Mode): Promise<void> {
   for (const side of ['runtime', 'bare'] as const) await sample(side, handlers[side], 30);
   calls.runtime.clear();
   calls.bare.clear();
+  bodyBytes.runtime = 0;
+  bodyBytes.bare = 0;
   logged = 0;
   const results: Record<Side, Sample[]> = { runtime: [], bare: [] };
   let loggedRuntime = 0;
@@ -304,6 +312,12 @@ async function compare(mode: Mode): Promise<void> {
   console.log(
     `requests per task  runtime: ${perTask(calls.runtime, tasks)}   bare: ${perTask(calls.bare, tasks)}`,
   );
+  if (mode === 'http') {
+    const perTaskBytes = (side: Side) => Math.round(bodyBytes[side] / tasks);
+    console.log(
+      `request bytes/task runtime: ${perTaskBytes('runtime')}   bare: ${perTaskBytes('bare')}`,
+    );
+  }
   console.log(`logged per task    runtime: ${Math.round(loggedRuntime / tasks)} bytes   bare: 0`);
 }
 

@@ -1,10 +1,13 @@
-import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Envelope } from '../protocol/envelope.js';
@@ -17,6 +20,7 @@ import {
   type TaskRecord,
   taskKey,
 } from '../protocol/records.js';
+import { attributeValues } from './marshal.js';
 import { storedArgs } from './stored-args.js';
 import { type TransitionUpdate, TransitionUpdateBuilder } from './transition-update.js';
 import {
@@ -464,16 +468,25 @@ export class TaskRecords {
   }
 
   /** One conditional UpdateItem; a refused one returns the record that refused it. */
+  /**
+   * Sends a prepared update as a low-level UpdateItem whose values are
+   * marshalled here, one value at a time: the document client's middleware
+   * walks the whole input (expressions and names included) to marshal it,
+   * which cost more than all of the runtime's own work per write. The values
+   * are marshalled as the worker's document client marshals them
+   * (`removeUndefinedValues`; see `marshal.ts`).
+   */
   private async send(id: string, update: TransitionUpdate): Promise<Write> {
+    const key = taskKey(id);
     try {
       await this.db.send(
-        new UpdateCommand({
+        new UpdateItemCommand({
           TableName: this.tableName,
-          Key: taskKey(id),
+          Key: { pk: { S: key.pk }, sk: { S: key.sk } },
           UpdateExpression: update.updateExpression,
           ConditionExpression: update.conditionExpression,
           ExpressionAttributeNames: update.names as Record<string, string>,
-          ExpressionAttributeValues: update.values,
+          ExpressionAttributeValues: attributeValues(update.values),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
