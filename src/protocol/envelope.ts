@@ -168,6 +168,8 @@ export function validateEnvelope(
   context: EnvelopeErrorContext = {},
   what = 'envelope',
 ): Envelope {
+  const checked = wellFormedEnvelope(record);
+  if (checked) return checked;
   const parsed = envelopeSchema.safeParse(record);
   if (!parsed.success) {
     const detail = parsed.error.issues
@@ -176,6 +178,55 @@ export function validateEnvelope(
     throw new EnvelopeError(`invalid ${what}: ${detail}`, context);
   }
   return parsed.data;
+}
+
+const ENVELOPE_KEYS = new Set(Object.keys(envelopeSchema.shape));
+const TIER_NAMES = new Set<unknown>(TIERS);
+/** The same pattern the schema's `isoTime` tests (zod keeps it on the schema). */
+const ISO_TIME: RegExp = isoTime._zod.pattern;
+const OPTIONAL_TIMES = ['eta', 'expires'] as const;
+const OPTIONAL_IDS = ['correlationId', 'parentId', 'rootId', 'workflowId'] as const;
+
+/**
+ * The envelope the schema would give for `raw`, checked by hand, or
+ * undefined when anything is off (the schema then says what): zod's parse
+ * walks its object machinery for every message, a tenth of the runtime's own
+ * work per task. It accepts exactly what {@link envelopeSchema} accepts (a
+ * unit test compares the two over random envelopes) and never more.
+ */
+export function wellFormedEnvelope(raw: unknown): Envelope | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const r = raw as Record<string, unknown>;
+  for (const key in r) if (!ENVELOPE_KEYS.has(key)) return undefined;
+  const { id, task, tier, attempt, createdAt, source } = r;
+  // The schema requires `args` to be there (any value but undefined).
+  if (r.v !== ENVELOPE_VERSION || r.args === undefined) return undefined;
+  if (typeof id !== 'string' || !TASK_ID_PATTERN.test(id)) return undefined;
+  if (typeof task !== 'string' || task.length === 0 || !TIER_NAMES.has(tier)) return undefined;
+  if (attempt !== undefined && !(Number.isSafeInteger(attempt) && (attempt as number) >= 1)) {
+    return undefined;
+  }
+  if (typeof createdAt !== 'string' || !ISO_TIME.test(createdAt)) return undefined;
+  if (source !== undefined && !(typeof source === 'string' && source.length <= 200)) {
+    return undefined;
+  }
+  for (const key of OPTIONAL_TIMES) {
+    const value = r[key];
+    if (value !== undefined && !(typeof value === 'string' && ISO_TIME.test(value)))
+      return undefined;
+  }
+  for (const key of OPTIONAL_IDS) {
+    const value = r[key];
+    if (value !== undefined && !(typeof value === 'string' && value.length <= 200))
+      return undefined;
+  }
+  const envelope: Record<string, unknown> = { v: ENVELOPE_VERSION, id, task, args: r.args, tier };
+  envelope.attempt = attempt ?? 1;
+  for (const key of OPTIONAL_TIMES) if (r[key] !== undefined) envelope[key] = r[key];
+  for (const key of OPTIONAL_IDS) if (r[key] !== undefined) envelope[key] = r[key];
+  envelope.createdAt = createdAt;
+  envelope.source = source ?? 'unknown';
+  return envelope as Envelope;
 }
 
 /** The message attributes every task message carries (see {@link MESSAGE_ATTRIBUTES}). */
