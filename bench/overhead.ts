@@ -78,7 +78,6 @@ const fakeHttp = {
     const sent = request.body;
     if (typeof sent === 'string') bodyBytes[counting] += Buffer.byteLength(sent);
     else if (sent instanceof Uint8Array) bodyBytes[counting] += sent.byteLength;
-      console.error(String(sent));
     const body = action === 'BatchGetItem' ? `{"Responses":{"${TABLE}":[]}}` : '{}';
     return {
       response: new HttpResponse({
