@@ -38,6 +38,7 @@ import { countOf, readTotals } from '../src/ops/stats.js';
 import { FINISHED_STATES, type TaskState, taskKey } from '../src/protocol/records.js';
 import { deployBarePipeline, queueArn } from './lib/bare-pipeline.js';
 import { withCeleryRedis } from './lib/celery-redis.js';
+import { cpuSince, emulatorCpu } from './lib/emulator-cpu.js';
 import { median, quantile } from './lib/stats.js';
 
 const TASKS = Number(process.argv[2] ?? 1000);
@@ -52,6 +53,8 @@ interface Burst {
   readonly total: number;
   readonly latencies: readonly number[];
   readonly sending: number;
+  /** CPU seconds of the emulator and its function processes during the burst, by what ran. */
+  cpu?: Map<string, number>;
 }
 interface Side {
   readonly name: string;
@@ -247,7 +250,10 @@ try {
     const [first, second] =
       r % 2 === 0 ? [lovageSide, bareSide] : ([bareSide, lovageSide] as const);
     for (const side of [first, second]) {
-      side.bursts.push(await (side === lovageSide ? lovageBurst() : bareBurst()));
+      const cpu = emulatorCpu();
+      const burst = await (side === lovageSide ? lovageBurst() : bareBurst());
+      burst.cpu = cpuSince(cpu);
+      side.bursts.push(burst);
       load.push(loadavg()[0] as number);
       await sleep(2000);
     }
@@ -330,6 +336,34 @@ if (ROUNDS > 1) {
       console.log(`  ${side.name}: totals ${side.bursts.map((x) => seconds(x.total)).join(', ')}`);
     }
   }
+}
+/** What a process is, in the report: the emulator, the stack's functions, the bare one. */
+const role = (label: string) =>
+  label.includes('diagnosticsworker')
+    ? 'Lovage worker'
+    : label.includes('StreamObserver')
+      ? 'Lovage stream observer'
+      : label === bare.functionName
+        ? 'bare function'
+        : label.startsWith('emulator')
+          ? label
+          : 'other functions';
+for (const side of [lovageSide, bareSide]) {
+  const byRole = new Map<string, number>();
+  for (const burst of side.bursts) {
+    for (const [label, seconds] of burst.cpu ?? []) {
+      byRole.set(role(label), (byRole.get(role(label)) ?? 0) + seconds / side.bursts.length);
+    }
+  }
+  if (byRole.size === 0) continue;
+  const total = [...byRole.values()].reduce((a, b) => a + b, 0);
+  const parts = [...byRole]
+    .filter(([, seconds]) => seconds >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([r, seconds]) => `${r} ${seconds.toFixed(1)} s`);
+  console.log(
+    `${side.name}: CPU per burst (emulator process group) ${total.toFixed(1)} s = ${parts.join(' + ')}`,
+  );
 }
 console.log(
   `\nload average (1 min) during the run: ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)}`,
