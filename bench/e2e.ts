@@ -212,6 +212,15 @@ console.log(
   `  bare pipeline: ${bare.functionName}, batch ${bare.like.BatchSize}, window ${bare.like.MaximumBatchingWindowInSeconds ?? 0} s, max concurrency ${bare.like.ScalingConfig?.MaximumConcurrency ?? 'default'} (as the Lovage worker's mapping)`,
 );
 const bareTable = { name: bare.table, key: (id: string) => ({ id }), projection: 'id, doneAt' };
+/** Ctrl-C while the bare pipeline is deployed removes it before exiting (see withCeleryRedis). */
+let removing = false;
+const removeOnSignal = (signal: NodeJS.Signals) => {
+  if (removing) return;
+  removing = true;
+  void bare.remove().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+};
+process.on('SIGINT', removeOnSignal);
+process.on('SIGTERM', removeOnSignal);
 
 async function bareRoundTrip(): Promise<number> {
   const id = randomUUID();
@@ -259,6 +268,8 @@ try {
     }
   }
 } finally {
+  process.off('SIGINT', removeOnSignal);
+  process.off('SIGTERM', removeOnSignal);
   await bare.remove();
 }
 

@@ -60,11 +60,16 @@ export async function withCeleryRedis<T>(
     // The worker first (it would reconnect to a Redis that went away), then Redis.
     for (const child of [...started].reverse()) await stop(child);
   };
+  // `on`, not `once`: a Ctrl-C can arrive twice (the terminal's, and tsx relaying it), and a
+  // signal with no listener left would end the process before everything is stopped.
+  let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
     void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const port = await freePort();
     const url = `redis://127.0.0.1:${port}/0`;
