@@ -23,8 +23,11 @@
  *   AWS_ENDPOINT_URL=http://127.0.0.1:4566 npm run bench:e2e -- [tasks=1000] [rounds=1] [round-trips=10]
  *
  * With rounds > 1 the Lovage and bare bursts alternate and each figure is the median of the
- * rounds. Before each burst the bench waits for the stack's task stream observer to count the
- * previous one, so one side's leftovers do not run during the other's.
+ * rounds. After each Lovage burst the bench waits for the stack's task stream observer to count
+ * it, so one side's leftovers do not run during the other's. For a MiniStack started by
+ * `npm run local:up` it also prints the CPU seconds each burst cost the emulator's process
+ * group (bench/lib/emulator-cpu.ts): the emulator itself and each function, which is what
+ * tells where the local time goes.
  */
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
