@@ -16,9 +16,9 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build, type Metafile } from 'esbuild';
-import { LOVAGE_BUNDLING } from '../lib/constructs/bundling.js';
+import type { Metafile } from 'esbuild';
 import { categories } from '../src/catalog/catalog.js';
+import { bundleLikeTheStack } from './lib/bundle.js';
 import { median, range, ratioLine } from './lib/stats.js';
 
 const { values: options } = parseArgs({
@@ -43,23 +43,8 @@ const CLIENTS: Record<string, string> = {
   'client-lambda': 'LambdaClient',
 };
 
-async function bundle(name: string, entry: string) {
-  const outfile = join(OUT, name, 'index.js');
-  const result = await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    metafile: true,
-    logLevel: 'error',
-    minify: LOVAGE_BUNDLING.minify,
-    sourcemap: LOVAGE_BUNDLING.sourceMap,
-    sourcesContent: LOVAGE_BUNDLING.sourcesContent,
-    target: LOVAGE_BUNDLING.target,
-    format: 'cjs',
-  });
-  return { outfile, metafile: result.metafile };
-}
+const bundle = (name: string, entry: string) =>
+  bundleLikeTheStack(entry, join(OUT, name, 'index.js'));
 
 /** Bytes of the output that came from inputs whose path matches `pattern`. */
 function bytesFrom(metafile: Metafile, pattern: RegExp): number {

@@ -8,14 +8,20 @@
  *
  * The two floods tell apart what dominates a probe's wait: a flood of the same category
  * shares the probe's function (its concurrency and, on an emulator, its worker processes);
- * a flood of another category shares only the machine and the emulator. The Celery + Redis
- * figure of the issue is not taken here: this machine has no Redis server to start.
+ * a flood of another category shares only the machine and the emulator.
+ *
+ * Then the same experiment on Celery 5.7 + Redis on this machine (bench/lib/celery-redis.ts;
+ * skipped, saying why, without Python or a redis-server to find or install): idle probes of a
+ * no-op task on a `high` queue, then probes during a flood of the same task on a `low` queue.
+ * Tiers are routed the way Celery teams do it on Redis, a queue per tier consumed by one
+ * worker (`-Q high,low`, prefork x2), since Redis has no message priorities of its own.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { catalog } from '../src/catalog/index.js';
 import { LovageClient, loadStackConfig, type StackConfig } from '../src/client/index.js';
 import { queueStats } from '../src/ops/queues.js';
+import { withCeleryRedis } from './lib/celery-redis.js';
 import { median, quantile } from './lib/stats.js';
 
 type Lovage = LovageClient<typeof catalog>;
@@ -69,7 +75,7 @@ async function flood(lovage: Lovage, into: 'email/low' | 'diagnostics/normal', c
 
 /** Waits until the queues of both categories are empty, so runs do not overlap. */
 async function settle(config: StackConfig): Promise<void> {
-  const sqs = new SQSClient({});
+  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
   const cloudwatch = new CloudWatchClient({});
   for (const deadline = Date.now() + 600_000; Date.now() < deadline; ) {
     const queues = await queueStats(config, sqs, cloudwatch);
@@ -85,7 +91,7 @@ async function settle(config: StackConfig): Promise<void> {
 function row(label: string, values: readonly number[], idle: number): string {
   const p50 = median(values);
   return [
-    label.padEnd(40),
+    label.padEnd(44),
     `${p50.toFixed(0)} ms`.padStart(9),
     `${quantile(values, 0.95).toFixed(0)} ms`.padStart(9),
     `${Math.max(...values).toFixed(0)} ms`.padStart(9),
@@ -111,16 +117,44 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const other = await probes(lovage, probeCount);
   await settle(config);
 
+  const celery = await withCeleryRedis(
+    { queues: ['high', 'low'], log: (m) => console.log(`(${m})`) },
+    async (c) => ({
+      version: `Celery ${c.celery}, Redis ${c.redis}`,
+      ...(await c.run<{ idle: number[]; during: number[]; floodLeft: number }>(
+        'priority',
+        floodSize,
+        probeCount,
+      )),
+    }),
+  );
+
   const idleP50 = median(idle);
   console.log(
     `priority: ${probeCount} email.check_quota probes on email/high, floods of ${floodSize} tasks`,
   );
   console.log(
-    ['  latency, send to finishedAt'.padEnd(40), 'p50'.padStart(9), 'p95'.padStart(9)]
+    ['  latency, send to finishedAt'.padEnd(44), 'p50'.padStart(9), 'p95'.padStart(9)]
       .concat(['max'.padStart(9), 'p50/idle'.padStart(9)])
       .join('  '),
   );
   console.log(row('  idle', idle, idleP50));
   console.log(row(`  during an email/low flood (${sameSent})`, same, idleP50));
   console.log(row(`  during a diagnostics/normal flood (${otherSent})`, other, idleP50));
+  if (!celery.value) {
+    console.log(`Celery + Redis: skipped (${celery.skipped})`);
+  } else {
+    const { version, floodLeft } = celery.value;
+    const [cIdle, cDuring] = [celery.value.idle, celery.value.during].map((xs) =>
+      xs.map((s) => s * 1000),
+    ) as [number[], number[]];
+    const cIdleP50 = median(cIdle);
+    console.log(`${version}, prefork x2, one worker -Q high,low: no-op probes on high`);
+    console.log(row('  idle', cIdle, cIdleP50));
+    console.log(row(`  during a low flood (${floodSize})`, cDuring, cIdleP50));
+    console.log(`  (${floodLeft} flood tasks were still unfinished when the last probe finished)`);
+    console.log(
+      `Lovage / Celery, p50: idle ${(idleP50 / cIdleP50).toFixed(1)} x, during a flood of the probe's own category ${(median(same) / median(cDuring)).toFixed(1)} x`,
+    );
+  }
 }

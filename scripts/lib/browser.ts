@@ -3,9 +3,8 @@
  * build, updated with the system), driven through `playwright-core`, which downloads no
  * browser of its own. Nothing here fetches a browser from anywhere but the system's apt.
  */
-import { accessSync, constants } from 'node:fs';
 import { LovageError } from '../../src/errors.js';
-import { capture } from './proc.js';
+import { aptInstall, executable } from './apt.js';
 
 /** Where Debian's package puts the browser; `LOVAGE_CHROMIUM` names another one. */
 export const CHROMIUM_PATH = process.env.LOVAGE_CHROMIUM ?? '/usr/bin/chromium';
@@ -16,15 +15,6 @@ export class BrowserInstallError extends LovageError {
     this.name = 'BrowserInstallError';
   }
 }
-
-const executable = (path: string) => {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * Resolves with the path of an installed Chromium. When there is none and this process runs
@@ -37,28 +27,11 @@ export async function ensureChromium(log: (message: string) => void = () => {}):
   if (process.env.LOVAGE_CHROMIUM) {
     throw new BrowserInstallError(`LOVAGE_CHROMIUM (${CHROMIUM_PATH}) is not an executable`);
   }
-  if (process.getuid?.() !== 0) {
-    throw new BrowserInstallError(`no Chromium at ${CHROMIUM_PATH}; install it: ${how}`);
-  }
-  if (!executable('/usr/bin/apt-get')) {
-    throw new BrowserInstallError(`no Chromium at ${CHROMIUM_PATH} and no apt-get; ${how}`);
-  }
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  log('installing Debian package chromium with apt-get (once)');
-  let out = await capture('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
-    env,
-  });
-  if (out.code !== 0) {
-    // A fresh machine's package lists may not know the package yet.
-    log('apt-get install failed; updating the package lists and trying again');
-    await capture('apt-get', ['update'], { env });
-    out = await capture('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
-      env,
-    });
-  }
-  if (out.code !== 0 || !executable(CHROMIUM_PATH)) {
-    const tail = out.stderr.trim().split('\n').slice(-3).join(' / ');
-    throw new BrowserInstallError(`apt-get install chromium failed (exit ${out.code}): ${tail}`);
+  const failed = await aptInstall('chromium', log);
+  if (failed || !executable(CHROMIUM_PATH)) {
+    throw new BrowserInstallError(
+      `no Chromium at ${CHROMIUM_PATH} (${failed ?? 'apt-get installed none there'}); ${how}`,
+    );
   }
   return CHROMIUM_PATH;
 }

@@ -11,23 +11,30 @@ import { LovageError } from '../../src/errors.js';
 import { capture } from './proc.js';
 import { elapsed, LOVAGE_DIR, PROJECT_ROOT, readJson, writeJson } from './project.js';
 
+/** The release the SPEC was captured from, with everything it pulls in pinned. */
+const CELERY_5_7 = [
+  'celery==5.7.0',
+  'kombu==5.7.0',
+  'billiard==4.3.2',
+  'amqp==5.4.2',
+  'vine==5.1.0',
+  'boto3==1.44.8',
+  'botocore==1.44.8',
+  's3transfer==0.19.3',
+  'urllib3==2.8.0',
+  'python-dateutil==2.9.0.post0',
+  'click==8.5.1',
+  'tzlocal==5.4.5',
+] as const;
+
 /** Which Celery a virtualenv holds. */
 export const CELERY_CLIENTS = {
-  /** The release the SPEC was captured from, with everything it pulls in pinned. */
-  '5.7': [
-    'celery==5.7.0',
-    'kombu==5.7.0',
-    'billiard==4.3.2',
-    'amqp==5.4.2',
-    'vine==5.1.0',
-    'boto3==1.44.8',
-    'botocore==1.44.8',
-    's3transfer==0.19.3',
-    'urllib3==2.8.0',
-    'python-dateutil==2.9.0.post0',
-    'click==8.5.1',
-    'tzlocal==5.4.5',
-  ],
+  '5.7': CELERY_5_7,
+  /**
+   * The same Celery with redis-py and packaging (what `celery[redis]` 5.7.0 adds), for the
+   * benches' Celery + Redis side: a Redis broker and result backend, a prefork worker.
+   */
+  '5.7-redis': [...CELERY_5_7, 'redis==8.1.0', 'packaging==26.3'],
   /**
    * Whatever 5.x PyPI has today (re-resolved once a week, or with
    * LOVAGE_CELERY_REFRESH=1). kombu's SQS transport needs boto3 and urllib3;
