@@ -9,7 +9,9 @@
  *     once, so the SDK still builds, serializes, signs and parses every
  *     request (goal: runtime <= 1.2 x bare);
  *   - stub: `send` answers at once, so only the runtime's own work is left
- *     (goal: <= 50 us per task).
+ *     (goal: <= 50 us per task). The runtime marshals its record writes'
+ *     values itself (low-level UpdateItem), so that work counts here; the
+ *     bare handler's marshalling happens inside the stubbed document client.
  *
  * CPU time (process.cpuUsage: user + system, all threads, GC included) is
  * the figure to read on a shared machine; wall time is printed beside it.
