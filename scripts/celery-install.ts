@@ -1,7 +1,8 @@
 /**
  * `npm run celery:install`: installs the Python Celery clients the Celery integration tests
- * and bench drive (the pinned 5.7 and the newest 5.x) into `.lovage/celery-*-venv`. The tests
- * install them on demand too; this only does it ahead of time.
+ * and benches drive (the pinned 5.7, the newest 5.x, and 5.7 with redis-py for the benches'
+ * Celery + Redis side) into `.lovage/celery-*-venv`. Tests and benches install them on demand
+ * too; this only does it ahead of time.
  */
 import { CELERY_CLIENTS, type CeleryClientName, ensureCeleryClient } from './lib/celery-client.js';
 import { isEntryPoint, runMain } from './lib/main.js';
