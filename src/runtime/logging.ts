@@ -83,7 +83,9 @@ class LineBase extends Logger {
  * on every line, about 25 µs a task, as much as the rest of the runtime's
  * own work. Lines are gathered over an invocation and written in one go by
  * {@link flush} (the worker calls it with the metrics' flush, and on
- * `process.exit`). They never go through Powertools' log buffer.
+ * `process.exit`). They never go through Powertools' log buffer, and they
+ * assume Powertools' default formatter (the worker's own Logger): a Logger
+ * with a custom formatter should log through `RunLogger` without lines.
  */
 export class TaskLines {
   private base: Record<string, unknown> | undefined;

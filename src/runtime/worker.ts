@@ -31,8 +31,12 @@ export interface WorkerDependencies {
    */
   readonly redelivery?: Redelivery;
   /**
-   * Metrics of each run (lifecycle events come from the task stream observer).
-   * @default Powertools EMF metrics on stdout
+   * Metrics of each run (lifecycle events come from the task stream observer),
+   * and each succeeded run's log line.
+   * @default EMF metrics on stdout, and the "task succeeded" lines built by
+   *   {@link TaskLines} in the format of `logger` with Powertools' default
+   *   formatter (pass `new Telemetry()` to have those lines go through
+   *   `logger` itself, e.g. with a custom log formatter)
    */
   readonly telemetry?: Telemetry;
   /**
