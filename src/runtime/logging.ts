@@ -108,17 +108,23 @@ export class TaskLines {
 
   succeeded(keys: RunKeys, durationMs: number): void {
     if (this.level > LogLevelThreshold.INFO) return;
-    this.base ??= LineBase.of(this.root, SUCCEEDED);
-    const line = {
-      ...this.base,
-      timestamp: new Date().toISOString(),
-      taskId: keys.taskId,
-      task: keys.task,
-      attempt: keys.attempt,
-      correlationId: keys.correlationId,
-      durationMs,
-    };
-    this.text += `${JSON.stringify(line)}\n`;
+    try {
+      this.base ??= LineBase.of(this.root, SUCCEEDED);
+      const line = {
+        ...this.base,
+        timestamp: new Date().toISOString(),
+        taskId: keys.taskId,
+        task: keys.task,
+        attempt: keys.attempt,
+        correlationId: keys.correlationId,
+        durationMs,
+      };
+      this.text += `${JSON.stringify(line)}\n`;
+    } catch {
+      // A base JSON cannot hold (a BigInt persistent key, say): the Logger's own line,
+      // whose replacer copes. A log line never fails the task it reports.
+      this.root.info(SUCCEEDED, keys as never, { durationMs });
+    }
   }
 
   /**

@@ -77,6 +77,30 @@ describe('TaskLines', () => {
     expect(linesOf(root, () => undefined).writes).toBe(0);
   });
 
+  it('falls back to the Logger’s own line when its keys are not plain JSON', () => {
+    const root = new Logger({ serviceName: 'lovage-email' });
+    root.appendKeys({ big: 10n });
+    const expected = powertoolsLine(root, 3);
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    let gathered: ReturnType<typeof linesOf>;
+    try {
+      gathered = linesOf(root, (lines) => lines.succeeded(KEYS, 3));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(gathered.writes).toBe(0);
+    expect(written).toHaveLength(1);
+    expect({ ...JSON.parse(written[0] ?? ''), timestamp: 0 }).toEqual({
+      ...expected,
+      timestamp: 0,
+    });
+    expect(expected.big).toBe('10');
+  });
+
   it('writes nothing when the logger is above INFO, as Powertools would', () => {
     const root = new Logger({ serviceName: 'lovage-email', logLevel: 'WARN' });
     expect(linesOf(root, (lines) => lines.succeeded(KEYS, 1)).parsed).toEqual([]);
