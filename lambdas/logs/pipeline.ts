@@ -7,6 +7,7 @@ import type {
   ProcessLogFileArgs,
 } from '../../src/catalog/index.js';
 import { UnrecoverableError } from '../../src/runtime/index.js';
+import { seededRandom } from '../../src/seeded-random.js';
 import { toJsonLines } from '../shared/s3.js';
 
 /** Where the log pipeline reads and writes. */
@@ -51,18 +52,6 @@ async function write(stores: LogStores, key: string, body: string, type: string)
   );
 }
 
-/** A small deterministic generator (mulberry32), so a seed always gives the same files. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const SOURCES = ['api', 'worker', 'db', 'auth', 'billing'];
 const WORDS = ['user', 'request', 'timeout', 'retry', 'cache', 'login', 'payment', 'queue', 'disk'];
 
@@ -74,7 +63,7 @@ export async function generate(
   stores: LogStores,
   args: GenerateLogsArgs,
 ): Promise<{ date: string; fileIds: string[]; lines: number }> {
-  const next = random(args.seed);
+  const next = seededRandom(args.seed);
   const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)] as T;
   const fileIds: string[] = [];
   for (let f = 0; f < args.files; f++) {

@@ -4,18 +4,7 @@ import {
   validateEnvelope,
   wellFormedEnvelope,
 } from '../../../src/protocol/envelope.js';
-
-/** mulberry32: deterministic, so a failure names its seed. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../src/seeded-random.js';
 
 const BASE = {
   v: 1,
@@ -91,7 +80,7 @@ describe('wellFormedEnvelope, the envelope fast path', () => {
     let accepted = 0;
     for (let seed = 1; seed <= 30_000; seed++) {
       // As it arrives: a message body is JSON (an undefined field is no field).
-      const raw = JSON.parse(JSON.stringify(envelope(random(seed)))) as unknown;
+      const raw = JSON.parse(JSON.stringify(envelope(seededRandom(seed)))) as unknown;
       const fast = wellFormedEnvelope(structuredClone(raw));
       const parsed = envelopeSchema.safeParse(structuredClone(raw));
       if (fast === undefined) {
