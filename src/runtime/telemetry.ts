@@ -178,6 +178,10 @@ export class Telemetry {
   flush(logger: TaskLogger): void {
     try {
       this.options.lines?.flush();
+    } catch (error) {
+      logger.warn('could not write the lines of succeeded tasks', { error: error as Error });
+    }
+    try {
       this.emf?.flush();
     } catch (error) {
       logger.warn('could not emit task metrics', { error: error as Error });
