@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type RunKeys, RunLogger, TaskLines } from '../../../src/runtime/index.js';
@@ -119,6 +121,22 @@ describe('TaskLines', () => {
     expect(writes.map((w) => (JSON.parse(w) as { xray_trace_id: string }).xray_trace_id)).toEqual([
       '1-aaaaaaaa-000000000000000000000001',
       '1-bbbbbbbb-000000000000000000000002',
+    ]);
+  });
+
+  it('still writes what an invocation gathered when a task exits the process mid-invocation', () => {
+    const fixture = fileURLToPath(
+      new URL('../../fixtures/runtime/exit-mid-invocation.ts', import.meta.url),
+    );
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fixture], { encoding: 'utf8' });
+    expect(child.status).toBe(3);
+    const written = child.stdout
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(written).toEqual([
+      expect.objectContaining({ message: 'task succeeded', taskId: 'neighbour-1', durationMs: 4 }),
+      expect.objectContaining({ task: 'diagnostics.ping', TaskSucceeded: 1, TaskDuration: 4 }),
     ]);
   });
 });
