@@ -7,7 +7,10 @@
  *
  *   - http: real SDK clients whose HTTP handler is a fake that answers at
  *     once, so the SDK still builds, serializes, signs and parses every
- *     request (goal: runtime <= 1.2 x bare);
+ *     request (goal: runtime <= 1.2 x bare). The runtime's clients are
+ *     built as the worker builds them, without the SDK's logger middleware;
+ *     the bare handler keeps the SDK's defaults unless
+ *     `--bare-without-sdk-logging` takes it off there too;
  *   - stub: `send` answers at once, so only the runtime's own work is left
  *     (goal: <= 50 us per task). The runtime marshals its record writes'
  *     values itself (low-level UpdateItem), so that work counts here; the
@@ -19,7 +22,7 @@
  * round and the median and range over rounds are printed. Nothing is
  * asserted. Log lines and EMF go to a counting sink instead of stdout.
  *
- *   npx tsx bench/overhead.ts [--rounds 9] [--batches 40]
+ *   npx tsx bench/overhead.ts [--rounds 9] [--batches 40] [--bare-without-sdk-logging]
  *
  * Profile one side alone (e.g. the runtime with the SDK stubbed):
  *   node --cpu-prof --cpu-prof-dir=.lovage/profiles --import tsx bench/overhead.ts --only runtime:stub
@@ -35,6 +38,7 @@ import { z } from 'zod';
 import { defineCatalog, task } from '../src/catalog/index.js';
 import { taskKey } from '../src/protocol/records.js';
 import { createWorker, Redelivery, TaskRecords } from '../src/runtime/index.js';
+import { withoutSdkLogging } from '../src/sdk-logging.js';
 import { median, range, ratioLine } from './lib/stats.js';
 
 const { values: options } = parseArgs({
@@ -42,8 +46,10 @@ const { values: options } = parseArgs({
     rounds: { type: 'string', default: '9' },
     batches: { type: 'string', default: '40' },
     only: { type: 'string' },
+    'bare-without-sdk-logging': { type: 'boolean', default: false },
   },
 });
+const BARE_WITHOUT_SDK_LOGGING = options['bare-without-sdk-logging'];
 const ROUNDS = Number(options.rounds);
 const BATCHES = Number(options.batches);
 const BATCH_SIZE = 10;
@@ -93,18 +99,27 @@ const fakeHttp = {
   httpHandlerConfigs: () => ({}),
 };
 
-/** A DynamoDB document client (and SQS client) that never leave the process. */
-function clients(mode: Mode) {
+/**
+ * A DynamoDB document client (and SQS client) that never leave the process.
+ * The runtime's are built as the worker builds its own, without the SDK's
+ * logger middleware (src/sdk-logging.ts); the bare handler's keep the SDK's
+ * defaults, as a handler written by hand would, unless `--bare-without-sdk-logging`.
+ */
+function clients(mode: Mode, side: Side) {
   const config = {
     region: 'us-east-1',
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
     endpoint: 'https://dynamodb.us-east-1.amazonaws.com',
     requestHandler: fakeHttp,
   };
-  const db = DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+  const asBuilt = <C extends DynamoDBClient | SQSClient>(client: C) =>
+    side === 'runtime' || BARE_WITHOUT_SDK_LOGGING ? withoutSdkLogging(client) : client;
+  const db = DynamoDBDocumentClient.from(asBuilt(new DynamoDBClient(config)), {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const sqs = new SQSClient({ ...config, endpoint: 'https://sqs.us-east-1.amazonaws.com' });
+  const sqs = asBuilt(
+    new SQSClient({ ...config, endpoint: 'https://sqs.us-east-1.amazonaws.com' }),
+  );
   if (mode === 'stub') {
     const answer = async (command: { constructor: { name: string } }) => {
       const action = command.constructor.name.replace(/Command$/, '');
@@ -118,7 +133,7 @@ function clients(mode: Mode) {
 }
 
 function runtimeHandler(mode: Mode): Handler {
-  const { db, sqs } = clients(mode);
+  const { db, sqs } = clients(mode, 'runtime');
   const worker = createWorker(
     catalog,
     'bench',
@@ -137,7 +152,7 @@ function runtimeHandler(mode: Mode): Handler {
 
 /** The same job by hand: what a team would write without Lovage. */
 function bareHandler(mode: Mode): Handler {
-  const { db } = clients(mode);
+  const { db } = clients(mode, 'bare');
   return async (event) => {
     const failures: { itemIdentifier: string }[] = [];
     await Promise.all(
@@ -355,7 +370,9 @@ console.log(
   )
     .loadavg()
     .map((l) => l.toFixed(1))
-    .join(' ')}`,
+    .join(
+      ' ',
+    )}${BARE_WITHOUT_SDK_LOGGING ? '; bare handler without the SDK logger middleware too' : ''}`,
 );
 if (options.only) await profileOne(options.only);
 else {

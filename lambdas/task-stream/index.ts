@@ -5,6 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { catalog } from '../../src/catalog/index.js';
 import { CeleryResultMirror } from '../../src/celery/index.js';
 import { OBSERVER_ENV } from '../../src/protocol/monitoring-env.js';
+import { withoutSdkLogging } from '../../src/sdk-logging.js';
 import {
   createObserver,
   lifecycleEventsReactor,
@@ -20,13 +21,13 @@ import { requireEnv } from '../shared/env.js';
  * mirror, say) is one more line in `reactors`.
  */
 const logger = new Logger();
-const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+const db = DynamoDBDocumentClient.from(withoutSdkLogging(new DynamoDBClient({})), {
   marshallOptions: { removeUndefinedValues: true },
 });
 
 const reactors: TaskChangeReactor[] = [
   lifecycleEventsReactor({
-    client: new EventBridgeClient({}),
+    client: withoutSdkLogging(new EventBridgeClient({})),
     busName: requireEnv(OBSERVER_ENV.eventBus),
     started: process.env[OBSERVER_ENV.publishStarted] !== 'false',
   }),

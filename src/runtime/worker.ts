@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Catalog } from '../catalog/index.js';
 import { WORKER_ENV } from '../protocol/env.js';
+import { withoutSdkLogging } from '../sdk-logging.js';
 import { ChildTasks } from './children.js';
 import { Redelivery, type TierQueue } from './delivery.js';
 import { Invocation } from './invocation.js';
@@ -230,11 +231,11 @@ function dependenciesFromEnvironment(): WorkerDependencies {
   }[];
   const queues = JSON.parse(requireEnv(WORKER_ENV.queues)) as TierQueue[];
   // Queue URLs come from the stack; the endpoint (real or emulated) decides where calls go.
-  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+  const sqs = withoutSdkLogging(new SQSClient({ useQueueUrlAsEndpoint: false }));
   const logger = new Logger();
   return {
     records: new TaskRecords(
-      DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+      DynamoDBDocumentClient.from(withoutSdkLogging(new DynamoDBClient({})), {
         marshallOptions: { removeUndefinedValues: true },
       }),
       tableName,
@@ -243,7 +244,7 @@ function dependenciesFromEnvironment(): WorkerDependencies {
     logger,
     deadLetterQueues: new Map(pairs.map((p) => [p.queue, p.dlq])),
     redelivery: new Redelivery(sqs, queues, {
-      scheduler: new SchedulerClient({}),
+      scheduler: withoutSdkLogging(new SchedulerClient({})),
       groupName: requireEnv(WORKER_ENV.delayScheduleGroup),
       roleArn: requireEnv(WORKER_ENV.delayRoleArn),
     }),

@@ -4,6 +4,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Catalog } from '../catalog/index.js';
 import { OBSERVER_ENV } from '../protocol/monitoring-env.js';
 import { FINISHED_STATES } from '../protocol/records.js';
+import { withoutSdkLogging } from '../sdk-logging.js';
 import { ReactionError } from '../stream/errors.js';
 import type { TaskChange, TaskChangeReactor } from '../stream/types.js';
 import { type FinishedStep, WorkflowEngine } from './engine.js';
@@ -120,7 +121,7 @@ export function workflowReactorFromEnvironment(
   const engine = new WorkflowEngine({
     db,
     tableName,
-    sqs: new SQSClient({}),
+    sqs: withoutSdkLogging(new SQSClient({})),
     queues: JSON.parse(queues) as Record<string, string>,
     catalog,
     logger,
