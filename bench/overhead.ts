@@ -18,15 +18,19 @@
  *
  * CPU time (process.cpuUsage: user + system, all threads, GC included) is
  * the figure to read on a shared machine; wall time is printed beside it.
- * Runtime and bare runs alternate round by round; the ratio is taken per
- * round and the median and range over rounds are printed. Nothing is
+ * Each round measures each side in a fresh process (as each would run alone
+ * in its own function), runtime and bare alternating which goes first; the
+ * ratio is taken per round and the median and range over rounds are printed. Nothing is
  * asserted. Log lines and EMF go to a counting sink instead of stdout.
  *
- *   npx tsx bench/overhead.ts [--rounds 9] [--batches 40] [--bare-without-sdk-logging]
+ *   npx tsx bench/overhead.ts [--rounds 9] [--batches 200] [--bare-without-sdk-logging]
  *
  * Profile one side alone (e.g. the runtime with the SDK stubbed):
  *   node --cpu-prof --cpu-prof-dir=.lovage/profiles --import tsx bench/overhead.ts --only runtime:stub
  */
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -44,8 +48,10 @@ import { median, range, ratioLine } from './lib/stats.js';
 const { values: options } = parseArgs({
   options: {
     rounds: { type: 'string', default: '9' },
-    batches: { type: 'string', default: '40' },
+    batches: { type: 'string', default: '200' },
     only: { type: 'string' },
+    /** Internal: measure one side for the parent and print it as JSON. */
+    child: { type: 'string' },
     'bare-without-sdk-logging': { type: 'boolean', default: false },
   },
 });
@@ -53,6 +59,7 @@ const BARE_WITHOUT_SDK_LOGGING = options['bare-without-sdk-logging'];
 const ROUNDS = Number(options.rounds);
 const BATCHES = Number(options.batches);
 const BATCH_SIZE = 10;
+const WARM_UP_MS = 3_000;
 const TABLE = 'lovage-bench-overhead';
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:lovage-bench-overhead';
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/lovage-bench-overhead';
@@ -274,30 +281,73 @@ async function sample(side: Side, handler: Handler, batches: number): Promise<Sa
   });
 }
 
-async function compare(mode: Mode): Promise<void> {
-  const handlers: Record<Side, Handler> = {
-    runtime: runtimeHandler(mode),
-    bare: bareHandler(mode),
-  };
-  // Warm-up: JIT, SDK clients' first-call setup, credential and endpoint resolution.
-  for (const side of ['runtime', 'bare'] as const) await sample(side, handlers[side], 30);
-  calls.runtime.clear();
-  calls.bare.clear();
-  bodyBytes.runtime = 0;
-  bodyBytes.bare = 0;
+/** What one child process measured for one side in one mode. */
+interface Measured extends Sample {
+  readonly calls: Record<string, number>;
+  readonly bodyBytes: number;
+  readonly logged: number;
+  readonly tasks: number;
+}
+
+/**
+ * Measures one side in this process (warm-up, then `BATCHES` batches) and
+ * prints the figures as one JSON line for the parent.
+ */
+async function measureInChild(side: Side, mode: Mode): Promise<void> {
+  const handler = side === 'runtime' ? runtimeHandler(mode) : bareHandler(mode);
+  // Warm-up to a steady state, as a worker that has been busy for a while: JIT (a fresh
+  // process keeps compiling on background threads for thousands of tasks), SDK clients'
+  // first-call setup, credentials, endpoints.
+  const warming = performance.now();
+  while (performance.now() - warming < WARM_UP_MS) await sample(side, handler, 20);
+  calls[side].clear();
+  bodyBytes[side] = 0;
   logged = 0;
-  const results: Record<Side, Sample[]> = { runtime: [], bare: [] };
-  let loggedRuntime = 0;
+  const result = await sample(side, handler, BATCHES);
+  const measured: Measured = {
+    ...result,
+    calls: Object.fromEntries(calls[side]),
+    bodyBytes: bodyBytes[side],
+    logged,
+    tasks: BATCHES * BATCH_SIZE,
+  };
+  console.log(JSON.stringify(measured));
+}
+
+/**
+ * Each side runs in its own fresh process, as each runs alone in its own
+ * function: in one process the two would share the SDK's JIT-compiled code
+ * and heap, and each side's shapes (low-level commands against the document
+ * client's) would slow the other's, by an amount that changed from run to run.
+ */
+function measure(side: Side, mode: Mode): Measured {
+  const out = spawnSync(
+    process.execPath,
+    [
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      '--child',
+      `${side}:${mode}`,
+      '--batches',
+      String(BATCHES),
+      ...(BARE_WITHOUT_SDK_LOGGING ? ['--bare-without-sdk-logging'] : []),
+    ],
+    { encoding: 'utf8' },
+  );
+  const line = out.stdout.trim().split('\n').pop() ?? '';
+  if (out.status !== 0 || !line.startsWith('{')) {
+    throw new Error(`measuring ${side}:${mode} failed (exit ${out.status}): ${out.stderr}`);
+  }
+  return JSON.parse(line) as Measured;
+}
+
+function compare(mode: Mode): void {
+  const results: Record<Side, Measured[]> = { runtime: [], bare: [] };
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate which side goes first, so drift in the machine's load hits both alike.
     const order: Side[] = round % 2 === 0 ? ['runtime', 'bare'] : ['bare', 'runtime'];
-    for (const side of order) {
-      const before = logged;
-      results[side].push(await sample(side, handlers[side], BATCHES));
-      if (side === 'runtime') loggedRuntime += logged - before;
-    }
+    for (const side of order) results[side].push(measure(side, mode));
   }
-  const tasks = ROUNDS * BATCHES * BATCH_SIZE;
   const title =
     mode === 'http'
       ? 'SDK answered by a fake HTTP handler (the SDK serializes, signs and parses)'
@@ -307,13 +357,13 @@ async function compare(mode: Mode): Promise<void> {
     `${''.padEnd(10)}${'runtime µs/task'.padStart(24)}${'bare µs/task'.padStart(24)}${'runtime / bare'.padStart(24)}`,
   );
   let cpuRatios: number[] = [];
-  for (const measure of ['cpuUs', 'wallUs'] as const) {
-    const runtime = results.runtime.map((s) => s[measure]);
-    const bare = results.bare.map((s) => s[measure]);
+  for (const figure of ['cpuUs', 'wallUs'] as const) {
+    const runtime = results.runtime.map((s) => s[figure]);
+    const bare = results.bare.map((s) => s[figure]);
     const ratios = runtime.map((r, i) => r / (bare[i] ?? Number.NaN));
-    if (measure === 'cpuUs') cpuRatios = ratios;
+    if (figure === 'cpuUs') cpuRatios = ratios;
     console.log(
-      `${(measure === 'cpuUs' ? 'CPU' : 'wall').padEnd(10)}${cell(runtime)}${cell(bare)}${ratioLine(ratios).padStart(24)}`,
+      `${(figure === 'cpuUs' ? 'CPU' : 'wall').padEnd(10)}${cell(runtime)}${cell(bare)}${ratioLine(ratios).padStart(24)}`,
     );
   }
   const runtimeCpu = median(results.runtime.map((s) => s.cpuUs));
@@ -325,16 +375,34 @@ async function compare(mode: Mode): Promise<void> {
       `goal: runtime's own CPU <= 50 µs per task; now ${runtimeCpu.toFixed(1)} µs (${(runtimeCpu - bareCpu).toFixed(1)} µs more than bare)`,
     );
   }
-  console.log(
-    `requests per task  runtime: ${perTask(calls.runtime, tasks)}   bare: ${perTask(calls.bare, tasks)}`,
-  );
+  const total = (side: Side, of: (m: Measured) => number) =>
+    results[side].reduce((sum, m) => sum + of(m), 0);
+  const perTask = (side: Side) => {
+    const tasks = total(side, (m) => m.tasks);
+    const byAction = new Map<string, number>();
+    for (const m of results[side]) {
+      for (const [action, n] of Object.entries(m.calls)) {
+        byAction.set(action, (byAction.get(action) ?? 0) + n);
+      }
+    }
+    return (
+      [...byAction]
+        .sort()
+        .map(([action, n]) => `${action} ${(n / tasks).toFixed(2)}`)
+        .join(', ') || 'none'
+    );
+  };
+  console.log(`requests per task  runtime: ${perTask('runtime')}   bare: ${perTask('bare')}`);
+  const per = (side: Side, of: (m: Measured) => number) =>
+    Math.round(total(side, of) / total(side, (m) => m.tasks));
   if (mode === 'http') {
-    const perTaskBytes = (side: Side) => Math.round(bodyBytes[side] / tasks);
     console.log(
-      `request bytes/task runtime: ${perTaskBytes('runtime')}   bare: ${perTaskBytes('bare')}`,
+      `request bytes/task runtime: ${per('runtime', (m) => m.bodyBytes)}   bare: ${per('bare', (m) => m.bodyBytes)}`,
     );
   }
-  console.log(`logged per task    runtime: ${Math.round(loggedRuntime / tasks)} bytes   bare: 0`);
+  console.log(
+    `logged per task    runtime: ${per('runtime', (m) => m.logged)} bytes   bare: ${per('bare', (m) => m.logged)} bytes`,
+  );
 }
 
 function cell(values: readonly number[]): string {
@@ -342,20 +410,8 @@ function cell(values: readonly number[]): string {
   return `${median(values).toFixed(1)} (${low.toFixed(0)}–${high.toFixed(0)})`.padStart(24);
 }
 
-function perTask(map: ReadonlyMap<string, number>, tasks: number): string {
-  return (
-    [...map]
-      .sort()
-      .map(([action, n]) => `${action} ${(n / tasks).toFixed(2)}`)
-      .join(', ') || 'none'
-  );
-}
-
 async function profileOne(spec: string): Promise<void> {
-  const [side, mode] = spec.split(':') as [Side, Mode];
-  if (!['runtime', 'bare'].includes(side) || !['http', 'stub'].includes(mode)) {
-    throw new Error(`--only takes runtime|bare:http|stub, not '${spec}'`);
-  }
+  const [side, mode] = sideAndMode(spec);
   const handler = side === 'runtime' ? runtimeHandler(mode) : bareHandler(mode);
   await sample(side, handler, 30);
   const result = await sample(side, handler, BATCHES * ROUNDS);
@@ -364,18 +420,28 @@ async function profileOne(spec: string): Promise<void> {
   );
 }
 
-console.log(
-  `bench/overhead: ${ROUNDS} rounds x ${BATCHES} batches of ${BATCH_SIZE} no-op tasks per side; Node ${process.version}; load average ${(
-    await import('node:os')
-  )
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(
-      ' ',
-    )}${BARE_WITHOUT_SDK_LOGGING ? '; bare handler without the SDK logger middleware too' : ''}`,
-);
-if (options.only) await profileOne(options.only);
-else {
-  await compare('http');
-  await compare('stub');
+/** `--only` or `--child`: which side in which mode. */
+function sideAndMode(spec: string): [Side, Mode] {
+  const [side, mode] = spec.split(':') as [Side, Mode];
+  if (!['runtime', 'bare'].includes(side) || !['http', 'stub'].includes(mode)) {
+    throw new Error(`--only takes runtime|bare:http|stub, not '${spec}'`);
+  }
+  return [side, mode];
+}
+
+if (options.child) {
+  await measureInChild(...sideAndMode(options.child));
+} else {
+  console.log(
+    `bench/overhead: ${ROUNDS} rounds x ${BATCHES} batches of ${BATCH_SIZE} no-op tasks per side, each side in a fresh process per round; Node ${process.version}; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(
+        ' ',
+      )}${BARE_WITHOUT_SDK_LOGGING ? '; bare handler without the SDK logger middleware too' : ''}`,
+  );
+  if (options.only) await profileOne(options.only);
+  else {
+    compare('http');
+    compare('stub');
+  }
 }
