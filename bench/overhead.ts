@@ -75,15 +75,11 @@ type Mode = 'http' | 'stub';
 type Side = 'runtime' | 'bare';
 type Handler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
-/** Calls per action, for both sides: they must make the same requests. */
-const calls = { runtime: new Map<string, number>(), bare: new Map<string, number>() };
-let counting: Side = 'runtime';
-const count = (action: string) => {
-  const map = calls[counting];
-  map.set(action, (map.get(action) ?? 0) + 1);
-};
-/** Request body bytes the SDK serialized, per side (http mode only). */
-const bodyBytes = { runtime: 0, bare: 0 };
+/** Calls per action of the side this process measures (both sides must make the same requests). */
+const calls = new Map<string, number>();
+const count = (action: string) => calls.set(action, (calls.get(action) ?? 0) + 1);
+/** Request body bytes the SDK serialized (http mode only). */
+let bodyBytes = 0;
 
 /** An SDK HTTP handler that answers every request at once, like a service that always agrees. */
 const fakeHttp = {
@@ -91,8 +87,8 @@ const fakeHttp = {
     const action = (request.headers['x-amz-target'] ?? 'unknown').split('.').pop() ?? '';
     count(action);
     const sent = request.body;
-    if (typeof sent === 'string') bodyBytes[counting] += Buffer.byteLength(sent);
-    else if (sent instanceof Uint8Array) bodyBytes[counting] += sent.byteLength;
+    if (typeof sent === 'string') bodyBytes += Buffer.byteLength(sent);
+    else if (sent instanceof Uint8Array) bodyBytes += sent.byteLength;
     const body = action === 'BatchGetItem' ? `{"Responses":{"${TABLE}":[]}}` : '{}';
     return {
       response: new HttpResponse({
@@ -264,7 +260,6 @@ interface Sample {
 /** CPU and wall microseconds per task over `batches` invocations. */
 async function sample(side: Side, handler: Handler, batches: number): Promise<Sample> {
   const events = Array.from({ length: batches }, batch);
-  counting = side;
   return quietly(async () => {
     const cpu = process.cpuUsage();
     const wall = performance.now();
@@ -300,14 +295,14 @@ async function measureInChild(side: Side, mode: Mode): Promise<void> {
   // first-call setup, credentials, endpoints.
   const warming = performance.now();
   while (performance.now() - warming < WARM_UP_MS) await sample(side, handler, 20);
-  calls[side].clear();
-  bodyBytes[side] = 0;
+  calls.clear();
+  bodyBytes = 0;
   logged = 0;
   const result = await sample(side, handler, BATCHES);
   const measured: Measured = {
     ...result,
-    calls: Object.fromEntries(calls[side]),
-    bodyBytes: bodyBytes[side],
+    calls: Object.fromEntries(calls),
+    bodyBytes,
     logged,
     tasks: BATCHES * BATCH_SIZE,
   };
@@ -317,8 +312,8 @@ async function measureInChild(side: Side, mode: Mode): Promise<void> {
 /**
  * Each side runs in its own fresh process, as each runs alone in its own
  * function: in one process the two would share the SDK's JIT-compiled code
- * and heap, and each side's shapes (low-level commands against the document
- * client's) would slow the other's, by an amount that changed from run to run.
+ * and heap, so each side's cost would depend on the other's shapes (low-level
+ * commands against the document client's).
  */
 function measure(side: Side, mode: Mode): Measured {
   const out = spawnSync(

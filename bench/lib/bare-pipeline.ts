@@ -12,7 +12,7 @@
  * try { await bare.send(ids); } finally { await bare.remove(); }
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateRawSync } from 'node:zlib';
@@ -99,7 +99,6 @@ export async function deployBarePipeline(
     new GetFunctionConfigurationCommand({ FunctionName: like.FunctionArn }),
   );
   const name = `lovage-bench-bare-${randomUUID().slice(0, 8)}`;
-  mkdirSync(OUT, { recursive: true });
   const { outfile } = await bundleLikeTheStack(HANDLER, join(OUT, 'index.js'));
 
   const undo: (() => Promise<unknown>)[] = [];

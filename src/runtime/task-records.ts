@@ -467,9 +467,9 @@ export class TaskRecords {
     });
   }
 
-  /** One conditional UpdateItem; a refused one returns the record that refused it. */
   /**
-   * Sends a prepared update as a low-level UpdateItem whose values are
+   * One conditional UpdateItem; a refused one returns the record that refused it.
+   * Sent as a low-level UpdateItem whose values are
    * marshalled here, one value at a time: the document client's middleware
    * walks the whole input (expressions and names included) to marshal it,
    * which cost more than all of the runtime's own work per write. The values
