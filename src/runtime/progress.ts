@@ -1,4 +1,5 @@
 import type { Envelope } from '../protocol/envelope.js';
+import { isoTime } from './clock.js';
 import { ProgressError, TaskRevokedError } from './errors.js';
 import type { TaskLogger } from './logging.js';
 import type { TaskRecords } from './task-records.js';
@@ -51,7 +52,7 @@ export class ProgressReporter {
     const meta = {
       current,
       total,
-      at: new Date(now).toISOString(),
+      at: isoTime(now),
       ...(message !== undefined ? { message: message.slice(0, 500) } : {}),
     };
     let write: Awaited<ReturnType<TaskRecords['progress']>>;

@@ -20,6 +20,7 @@ import {
   type TaskRecord,
   taskKey,
 } from '../protocol/records.js';
+import { isoTime } from './clock.js';
 import { attributeValues } from './marshal.js';
 import { storedArgs } from './stored-args.js';
 import { type TransitionUpdate, TransitionUpdateBuilder } from './transition-update.js';
@@ -101,7 +102,7 @@ export class TaskRecords {
     },
   ): Promise<Claim> {
     const now = options.now ?? Date.now();
-    const at = new Date(now).toISOString();
+    const at = isoTime(now);
     const fields: TransitionFields =
       to === 'STARTED'
         ? {
@@ -116,6 +117,7 @@ export class TaskRecords {
       fields,
       options.ttlSeconds,
       now,
+      at,
     );
     if (write.written) return { claimed: true };
     return {
@@ -135,7 +137,7 @@ export class TaskRecords {
     options: TransitionFields & { readonly ttlSeconds: number },
     now = Date.now(),
   ): Promise<Write> {
-    const at = new Date(now).toISOString();
+    const at = isoTime(now);
     const set: Record<string, unknown> = to === 'RETRY' ? {} : { finishedAt: at };
     Object.assign(set, options.set);
     const remove = ['leaseUntil', 'failing'];
@@ -149,6 +151,7 @@ export class TaskRecords {
       { ...options, set, remove },
       options.ttlSeconds,
       now,
+      at,
     );
   }
 
@@ -207,7 +210,7 @@ export class TaskRecords {
     return this.update(envelope.id, options.condition, {
       sets: ['#state = :state', 'progress = :progress', 'updatedAt = :at'],
       names: { '#state': 'state' },
-      values: { ':state': 'PROGRESS', ':progress': meta, ':at': new Date(now).toISOString() },
+      values: { ':state': 'PROGRESS', ':progress': meta, ':at': isoTime(now) },
     });
   }
 
@@ -238,7 +241,7 @@ export class TaskRecords {
     ttlSeconds: number,
     now = Date.now(),
   ): Promise<boolean> {
-    const at = new Date(now).toISOString();
+    const at = isoTime(now);
     const record = {
       id: envelope.id,
       task: envelope.task,
@@ -285,7 +288,7 @@ export class TaskRecords {
   async noteRevokedRun(envelope: RecordSeed, note: string, now = Date.now()): Promise<boolean> {
     const entry: HistoryEntry = {
       state: 'REVOKED',
-      at: new Date(now).toISOString(),
+      at: isoTime(now),
       attempt: envelope.attempt,
       note,
     };
@@ -310,7 +313,7 @@ export class TaskRecords {
     ttlSeconds: number,
     now = Date.now(),
   ): Promise<boolean> {
-    const at = new Date(now).toISOString();
+    const at = isoTime(now);
     const item = { ...seed, state: 'FAILURE' as const, attempt: 1, updatedAt: at, finishedAt: at };
     const history: HistoryEntry[] = [
       { state: 'FAILURE', at, attempt: 1, error, note: 'rejected before running' },
@@ -406,11 +409,16 @@ export class TaskRecords {
     fields: TransitionFields,
     ttlSeconds: number,
     now: number,
+    /** `now` as an ISO timestamp, when the caller has it already. */
+    at = isoTime(now),
   ): Promise<Write> {
-    const at = new Date(now).toISOString();
-    const entry: HistoryEntry = { state: to, at, attempt: envelope.attempt };
-    if (fields.error) Object.assign(entry, { error: fields.error });
-    if (fields.note) Object.assign(entry, { note: fields.note });
+    const entry: { -readonly [K in keyof HistoryEntry]: HistoryEntry[K] } = {
+      state: to,
+      at,
+      attempt: envelope.attempt,
+    };
+    if (fields.error) entry.error = fields.error;
+    if (fields.note) entry.note = fields.note;
     const keys = indexKeys({
       id: envelope.id,
       task: envelope.task,
@@ -463,18 +471,17 @@ export class TaskRecords {
       updateExpression: `SET ${parts.sets.join(', ')}${remove}`,
       conditionExpression: condition.expression,
       names,
-      values: { ...condition.values, ...parts.values },
+      values: attributeValues({ ...condition.values, ...parts.values }),
     });
   }
 
   /**
    * One conditional UpdateItem; a refused one returns the record that refused it.
-   * Sent as a low-level UpdateItem whose values are
-   * marshalled here, one value at a time: the document client's middleware
-   * walks the whole input (expressions and names included) to marshal it,
-   * which cost more than all of the runtime's own work per write. The values
-   * are marshalled as the worker's document client marshals them
-   * (`removeUndefinedValues`; see `marshal.ts`).
+   * Sent as a low-level UpdateItem whose values the runtime marshalled itself,
+   * one value at a time, as the worker's document client marshals them
+   * (`removeUndefinedValues`; see `marshal.ts`): the document client's
+   * middleware walks the whole input (expressions and names included) to
+   * marshal it, which cost more than all of the runtime's own work per write.
    */
   private async send(id: string, update: TransitionUpdate): Promise<Write> {
     const key = taskKey(id);
@@ -486,7 +493,7 @@ export class TaskRecords {
           UpdateExpression: update.updateExpression,
           ConditionExpression: update.conditionExpression,
           ExpressionAttributeNames: update.names as Record<string, string>,
-          ExpressionAttributeValues: attributeValues(update.values),
+          ExpressionAttributeValues: update.values,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );

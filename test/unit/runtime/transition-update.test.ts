@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TaskRecords } from '../../../src/runtime/task-records.js';
 import { TransitionUpdateBuilder } from '../../../src/runtime/transition-update.js';
-import { runningCondition } from '../../../src/runtime/transitions.js';
+import { lostRunCondition, runningCondition } from '../../../src/runtime/transitions.js';
 
 function write(state: string, extra?: string, remove?: string[]) {
   const update = new TransitionUpdateBuilder(runningCondition(2));
@@ -29,14 +29,22 @@ describe('TransitionUpdateBuilder', () => {
       '#state': 'state',
       '#attempt': 'attempt',
     });
+    // Marshalled as DynamoDB takes them, the condition's values included.
     expect(update.values).toEqual({
-      ':c0': 't1',
-      ':c1': 'SUCCESS',
-      ':c2': 42,
-      ':empty': [],
-      ':entry': [{ state: 'SUCCESS' }],
-      ...runningCondition(2).values,
+      ':c0': { S: 't1' },
+      ':c1': { S: 'SUCCESS' },
+      ':c2': { N: '42' },
+      ':empty': { L: [] },
+      ':entry': { L: [{ M: { state: { S: 'SUCCESS' } } }] },
+      ':fStarted': { S: 'STARTED' },
+      ':fProgress': { S: 'PROGRESS' },
+      ':fN': { N: '2' },
     });
+    expect(Object.keys(runningCondition(2).values).sort()).toEqual([
+      ':fN',
+      ':fProgress',
+      ':fStarted',
+    ]);
     expect(update.conditionExpression).toBe(runningCondition(2).expression);
   });
 
@@ -45,11 +53,39 @@ describe('TransitionUpdateBuilder', () => {
     const second = write('FAILURE');
     expect(second.names).toBe(first.names);
     expect(second.updateExpression).toBe(first.updateExpression);
-    expect(first.values[':c1']).toBe('SUCCESS');
-    expect(second.values[':c1']).toBe('FAILURE');
+    expect(first.values[':c1']).toEqual({ S: 'SUCCESS' });
+    expect(second.values[':c1']).toEqual({ S: 'FAILURE' });
+    // A memoized condition's values are marshalled once, shared and frozen, so no write can
+    // change another's; a condition built for one write is marshalled for that write.
+    expect(second.values[':fN']).toBe(first.values[':fN']);
+    expect(Object.isFrozen(first.values[':fN'])).toBe(true);
+    expect(Object.isFrozen(first.values[':empty'])).toBe(true);
+    expect(Object.isFrozen(first.values)).toBe(false);
+    const perWrite = (now: number) => {
+      const update = new TransitionUpdateBuilder(lostRunCondition(2, now));
+      update.put('state', 'FAILURE', false);
+      return update.build({}, undefined).values;
+    };
+    expect(perWrite(5)[':fNow']).toEqual({ N: '5' });
+    expect(perWrite(6)[':fNow']).toEqual({ N: '6' });
     // Another attribute, or another removal, is another shape.
     expect(write('SUCCESS', 'result').names).not.toBe(first.names);
     expect(write('SUCCESS', undefined, ['error']).updateExpression).toContain('REMOVE #r0');
+  });
+
+  it('refuses conditions that share a names object but not their value placeholders', () => {
+    const names = { '#state': 'state' };
+    const writeUnder = (values: Record<string, unknown>) => {
+      const update = new TransitionUpdateBuilder({ expression: '#state = :s0', names, values });
+      update.put('state', 'SUCCESS', false);
+      return update.build({}, undefined);
+    };
+    expect(writeUnder({ ':s0': 'STARTED' }).values[':s0']).toEqual({ S: 'STARTED' });
+    expect(() => writeUnder({ ':s1': 'STARTED' })).toThrow('differ from the ones prepared');
+    expect(() => writeUnder({})).toThrow('differ from the ones prepared');
+    expect(() => writeUnder({ ':s0': 'STARTED', ':s1': 'PROGRESS' })).toThrow(
+      'differ from the ones prepared',
+    );
   });
 
   it('refuses a condition whose placeholders collide with its own', () => {
