@@ -1,4 +1,5 @@
 import { Logger, LogLevelThreshold } from '@aws-lambda-powertools/logger';
+import { isoNow } from './clock.js';
 
 /** What a task (and the runtime) logs with: Powertools Logger's level methods. */
 export type TaskLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
@@ -88,7 +89,8 @@ class LineBase extends Logger {
  * with a custom formatter should log through `RunLogger` without lines.
  */
 export class TaskLines {
-  private base: Record<string, unknown> | undefined;
+  /** This invocation's line template; null when its base cannot be written as JSON. */
+  private template: LineTemplate | null | undefined;
   private levelNow: number | undefined;
   private text = '';
 
@@ -108,23 +110,22 @@ export class TaskLines {
 
   succeeded(keys: RunKeys, durationMs: number): void {
     if (this.level > LogLevelThreshold.INFO) return;
-    try {
-      this.base ??= LineBase.of(this.root, SUCCEEDED);
-      const line = {
-        ...this.base,
-        timestamp: new Date().toISOString(),
-        taskId: keys.taskId,
-        task: keys.task,
-        attempt: keys.attempt,
-        correlationId: keys.correlationId,
-        durationMs,
-      };
-      this.text += `${JSON.stringify(line)}\n`;
-    } catch {
+    if (this.template === undefined) this.template = templateOf(LineBase.of(this.root, SUCCEEDED));
+    const template = this.template;
+    if (template === null) {
       // A base JSON cannot hold (a BigInt persistent key, say): the Logger's own line,
       // whose replacer copes. A log line never fails the task it reports.
       this.root.info(SUCCEEDED, keys as never, { durationMs });
+      return;
     }
+    // In the holes' order: timestamp, taskId, task, attempt, correlationId, durationMs.
+    const values = [isoNow(), keys.taskId, keys.task, keys.attempt, keys.correlationId, durationMs];
+    const { pieces, holes } = template;
+    let line = pieces[0] as string;
+    for (let i = 0; i < holes.length; i++) {
+      line += JSON.stringify(values[holes[i] as number]) + (pieces[i + 1] as string);
+    }
+    this.text += `${line}\n`;
   }
 
   /**
@@ -132,13 +133,61 @@ export class TaskLines {
    * level and renders its base anew (a new invocation: its trace id, its sampling).
    */
   flush(): void {
-    this.base = undefined;
+    this.template = undefined;
     this.levelNow = undefined;
     if (this.text === '') return;
     const text = this.text;
     this.text = '';
     this.write(text);
   }
+}
+
+/**
+ * A line's JSON cut where each run's own values go: `pieces[0]`, the value
+ * of hole `holes[0]`, `pieces[1]`, and so on. The base's keys and values are
+ * JSON-encoded once per invocation instead of once per line.
+ */
+interface LineTemplate {
+  readonly pieces: readonly string[];
+  readonly holes: readonly number[];
+}
+
+/** A string no value of a line's base can be: it holds NUL characters. */
+const hole = (i: number) => `\u0000lovage-hole-${i}\u0000`;
+/** A hole as JSON.stringify writes it (NUL escaped), quotes included. */
+const HOLE_JSON = /"\\u0000lovage-hole-(\d)\\u0000"/g;
+
+/**
+ * The template of a base's lines: the base spread first and the run's keys
+ * after it, as `{ ...base, taskId, ... }` orders them (a key the base has
+ * already keeps its place). Null where the base cannot be written as JSON,
+ * or a hole is missing or there twice.
+ */
+function templateOf(base: Record<string, unknown>): LineTemplate | null {
+  let json: string;
+  try {
+    json = JSON.stringify({
+      ...base,
+      timestamp: hole(0),
+      taskId: hole(1),
+      task: hole(2),
+      attempt: hole(3),
+      correlationId: hole(4),
+      durationMs: hole(5),
+    });
+  } catch {
+    return null;
+  }
+  const pieces: string[] = [];
+  const holes: number[] = [];
+  let last = 0;
+  for (const match of json.matchAll(HOLE_JSON)) {
+    pieces.push(json.slice(last, match.index));
+    holes.push(Number(match[1]));
+    last = match.index + match[0].length;
+  }
+  pieces.push(json.slice(last));
+  return [...holes].sort().join() === '0,1,2,3,4,5' ? { pieces, holes } : null;
 }
 
 const unflushed = new Set<{ flush(): void }>();

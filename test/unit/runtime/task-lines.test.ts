@@ -8,14 +8,18 @@ const KEYS: RunKeys = { taskId: 't-1', task: 'email.send', attempt: 2, correlati
 const TRACE = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
 
 /** What Powertools itself writes for `root.info('task succeeded', keys, { durationMs })`. */
-function powertoolsLine(root: Logger, durationMs: number): Record<string, unknown> {
+function powertoolsLine(
+  root: Logger,
+  durationMs: number,
+  keys: RunKeys = KEYS,
+): Record<string, unknown> {
   const written: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     written.push(String(chunk));
     return true;
   });
   try {
-    new RunLogger(root, KEYS).succeeded(durationMs);
+    new RunLogger(root, keys).succeeded(durationMs);
   } finally {
     spy.mockRestore();
   }
@@ -65,6 +69,24 @@ describe('TaskLines', () => {
       durationMs: 7,
     });
     expect(Date.parse(String(line?.timestamp))).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('escapes each run’s values, and a key the Logger has already keeps its place', () => {
+    const root = new Logger({ serviceName: 'lovage-email' });
+    // A persistent key named like a run's key: the run's value wins, in the base's place.
+    root.appendKeys({ task: 'shadowed', region: 'eu-west-1' });
+    const keys: RunKeys = {
+      taskId: 'quote " back \\ newline \n nul \u0000 sep \u2028 é',
+      task: 'email.send',
+      attempt: 3,
+      correlationId: '\u0000lovage-hole-1\u0000',
+    };
+    const expected = powertoolsLine(root, 12.5, keys);
+    const { parsed } = linesOf(root, (lines) => new RunLogger(root, keys, lines).succeeded(12.5));
+    const [line] = parsed;
+    expect(Object.keys(line ?? {})).toEqual(Object.keys(expected));
+    expect({ ...line, timestamp: 0 }).toEqual({ ...expected, timestamp: 0 });
+    expect(line).toMatchObject({ taskId: keys.taskId, correlationId: keys.correlationId });
   });
 
   it('gathers an invocation’s lines into one write, and writes nothing when nothing succeeded', () => {
