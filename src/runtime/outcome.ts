@@ -330,10 +330,10 @@ function outcomeOf(scope: RunScope, durationMs: number): RunOutcome {
   };
 }
 
-type Storable = { ok: true; value: unknown } | { ok: false; error: TaskError };
+export type Storable = { ok: true; value: unknown } | { ok: false; error: TaskError };
 
 /** The result as JSON would read it back, or why it cannot be stored. */
-function storable(result: unknown): Storable {
+export function storable(result: unknown): Storable {
   let json: string | undefined;
   try {
     json = JSON.stringify(result ?? null);
@@ -359,5 +359,38 @@ function storable(result: unknown): Storable {
       ),
     };
   }
-  return { ok: true, value: JSON.parse(json) as unknown };
+  // Read back through JSON only when that would change it (a Date, a nested object, a
+  // class instance...): a flat result of plain values is already what JSON reads back.
+  return { ok: true, value: readsBackAsItself(result) ? result : (JSON.parse(json) as unknown) };
+}
+
+/**
+ * Whether JSON would read `value` back as an equal value: null, a string, a
+ * boolean, a finite number, or a plain object or array holding only those
+ * (one level; anything deeper is read back through JSON).
+ */
+function readsBackAsItself(value: unknown): boolean {
+  if (isJsonScalar(value)) return true;
+  if (typeof value !== 'object') return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isJsonScalar(value[i])) return false;
+    return true;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  const object = value as Record<string, unknown>;
+  for (const key in object) if (!isJsonScalar(object[key])) return false;
+  return true;
+}
+
+function isJsonScalar(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      // JSON writes -0 as 0.
+      return Number.isFinite(value) && !Object.is(value, -0);
+    default:
+      return value === null;
+  }
 }
