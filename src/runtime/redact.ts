@@ -14,10 +14,32 @@ export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.length > 200 ? `${value.slice(0, 200)}…` : value;
   if (Array.isArray(value)) return value.slice(0, 20).map((v) => redact(v, depth + 1));
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, v]) => [
-      key,
-      SENSITIVE_KEY.test(key) ? REDACTED : redact(v, depth + 1),
-    ]),
-  );
+  const copy: Record<string, unknown> = {};
+  const object = value as Record<string, unknown>;
+  for (const key of Object.keys(object)) {
+    const safe = isSensitive(key) ? REDACTED : redact(object[key], depth + 1);
+    // An own `__proto__` key (JSON.parse makes one) stays a key, not the copy's prototype.
+    if (key === '__proto__') {
+      Object.defineProperty(copy, key, {
+        value: safe,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else copy[key] = safe;
+  }
+  return copy;
+}
+
+/** Verdicts on key names seen so far: a task's args repeat the same few keys. */
+const verdicts = new Map<string, boolean>();
+const REMEMBERED_KEYS = 1_000;
+
+function isSensitive(key: string): boolean {
+  let sensitive = verdicts.get(key);
+  if (sensitive === undefined) {
+    sensitive = SENSITIVE_KEY.test(key);
+    if (verdicts.size < REMEMBERED_KEYS) verdicts.set(key, sensitive);
+  }
+  return sensitive;
 }

@@ -15,7 +15,10 @@ export const STORED_ARGS_MAX_BYTES = 4096;
 export function storedArgs(args: unknown): unknown {
   if (args === undefined) return undefined;
   const safe = redact(args);
-  const bytes = Buffer.byteLength(JSON.stringify(safe) ?? '');
+  const json = JSON.stringify(safe) ?? '';
+  // A UTF-16 unit is at most 3 bytes of UTF-8: short JSON needs no count.
+  if (json.length * 3 <= STORED_ARGS_MAX_BYTES) return safe;
+  const bytes = Buffer.byteLength(json);
   return bytes > STORED_ARGS_MAX_BYTES
     ? `[${bytes} bytes of args, over the ${STORED_ARGS_MAX_BYTES} a record keeps]`
     : safe;

@@ -112,6 +112,21 @@ describe('redact', () => {
     });
   });
 
+  it('gives the same verdict on a key every time it meets it, and keeps a __proto__ key a key', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(redact({ token: 't', tokens: 2, total: 1 })).toEqual({
+        token: REDACTED,
+        tokens: REDACTED,
+        total: 1,
+      });
+    }
+    const parsed = JSON.parse('{"__proto__":{"polluted":true},"password":"p"}');
+    const safe = redact(parsed) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(safe)).toBe(Object.prototype);
+    expect((safe as { polluted?: boolean }).polluted).toBeUndefined();
+    expect(JSON.stringify(safe)).toBe('{"__proto__":{"polluted":true},"password":"[redacted]"}');
+  });
+
   it('cuts long strings and deep nesting', () => {
     expect((redact('x'.repeat(500)) as string).length).toBe(201);
     const deep = { a: { b: { c: { d: { e: { f: { g: 1 } } } } } } };
