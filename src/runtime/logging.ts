@@ -123,7 +123,8 @@ export class TaskLines {
     const { pieces, holes } = template;
     let line = pieces[0] as string;
     for (let i = 0; i < holes.length; i++) {
-      line += JSON.stringify(values[holes[i] as number]) + (pieces[i + 1] as string);
+      // `?? 'null'`: the line stays JSON even if a key the types require is missing.
+      line += (JSON.stringify(values[holes[i] as number]) ?? 'null') + (pieces[i + 1] as string);
     }
     this.text += `${line}\n`;
   }
@@ -152,7 +153,10 @@ interface LineTemplate {
   readonly holes: readonly number[];
 }
 
-/** A string no value of a line's base can be: it holds NUL characters. */
+/**
+ * A string a base's value is very unlikely to be (it holds NUL characters);
+ * should one be, its hole would be found twice and the template refused.
+ */
 const hole = (i: number) => `\u0000lovage-hole-${i}\u0000`;
 /** A hole as JSON.stringify writes it (NUL escaped), quotes included. */
 const HOLE_JSON = /"\\u0000lovage-hole-(\d)\\u0000"/g;

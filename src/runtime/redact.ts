@@ -33,13 +33,17 @@ export function redact(value: unknown, depth = 0): unknown {
 
 /** Verdicts on key names seen so far: a task's args repeat the same few keys. */
 const verdicts = new Map<string, boolean>();
+/** At most this many names, of at most this many characters, are remembered. */
 const REMEMBERED_KEYS = 1_000;
+const REMEMBERED_KEY_LENGTH = 64;
 
 function isSensitive(key: string): boolean {
   let sensitive = verdicts.get(key);
   if (sensitive === undefined) {
     sensitive = SENSITIVE_KEY.test(key);
-    if (verdicts.size < REMEMBERED_KEYS) verdicts.set(key, sensitive);
+    if (verdicts.size < REMEMBERED_KEYS && key.length <= REMEMBERED_KEY_LENGTH) {
+      verdicts.set(key, sensitive);
+    }
   }
   return sensitive;
 }

@@ -125,6 +125,29 @@ describe('TaskLines', () => {
     expect(expected.big).toBe('10');
   });
 
+  it('falls back to the Logger’s own line when a key of its base looks like a hole of the template', () => {
+    const root = new Logger({ serviceName: 'lovage-email' });
+    root.appendKeys({ odd: '\u0000lovage-hole-1\u0000' });
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    let gathered: ReturnType<typeof linesOf>;
+    try {
+      gathered = linesOf(root, (lines) => lines.succeeded(KEYS, 3));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(gathered.writes).toBe(0);
+    expect(written).toHaveLength(1);
+    expect(JSON.parse(written[0] ?? '')).toMatchObject({
+      odd: '\u0000lovage-hole-1\u0000',
+      taskId: 't-1',
+      correlationId: 'c-9',
+    });
+  });
+
   it('writes nothing when the logger is above INFO, as Powertools would', () => {
     const root = new Logger({ serviceName: 'lovage-email', logLevel: 'WARN' });
     expect(linesOf(root, (lines) => lines.succeeded(KEYS, 1)).parsed).toEqual([]);
