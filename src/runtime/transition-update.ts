@@ -161,8 +161,8 @@ export class TransitionUpdateBuilder {
     const found = removals.prepared;
     // A copy of the template has every placeholder already, so filling it in only replaces
     // properties: an object grown one computed key at a time turns into a slow dictionary
-    // past 16 keys, which cost more than the rest of the write to fill, copy and read (the
-    // SDK walks it again to serialize it).
+    // at its 20th key (Node 22's V8; a claim's write has 25 values), which cost more than
+    // the rest of the write to fill, copy and read (the SDK walks it again to serialize it).
     const values = { ...found.values };
     for (let i = 0; i < written.length; i++) values[slot(i)] = written[i] as AttributeValue;
     values[':entry'] = { L: [toAttribute(entry)] };
