@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { toAttribute } from './marshal.js';
+import { attributeValues, toAttribute } from './marshal.js';
 import type { Condition } from './transitions.js';
 
 /** What one conditional UpdateItem of a transition sends, besides the table and key. */
@@ -107,14 +107,8 @@ function conditionValues(condition: Condition): Entries {
   return marshalled;
 }
 
-function marshal(values: Readonly<Record<string, unknown>>): Entries {
-  const out: [string, AttributeValue][] = [];
-  for (const key in values) {
-    const value = values[key];
-    if (value !== undefined) out.push([key, toAttribute(value)]);
-  }
-  return out;
-}
+const marshal = (values: Readonly<Record<string, unknown>>): Entries =>
+  Object.entries(attributeValues(values));
 
 function deepFreeze(value: unknown): void {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;

@@ -7,22 +7,27 @@ import { type RunKeys, RunLogger, TaskLines } from '../../../src/runtime/index.j
 const KEYS: RunKeys = { taskId: 't-1', task: 'email.send', attempt: 2, correlationId: 'c-9' };
 const TRACE = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
 
-/** What Powertools itself writes for `root.info('task succeeded', keys, { durationMs })`. */
-function powertoolsLine(
-  root: Logger,
-  durationMs: number,
-  keys: RunKeys = KEYS,
-): Record<string, unknown> {
+/** What `body` returns, and what it wrote to stdout (kept off the terminal). */
+function stdoutOf<T>(body: () => T): { result: T; written: string[] } {
   const written: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     written.push(String(chunk));
     return true;
   });
   try {
-    new RunLogger(root, keys).succeeded(durationMs);
+    return { result: body(), written };
   } finally {
     spy.mockRestore();
   }
+}
+
+/** What Powertools itself writes for `root.info('task succeeded', keys, { durationMs })`. */
+function powertoolsLine(
+  root: Logger,
+  durationMs: number,
+  keys: RunKeys = KEYS,
+): Record<string, unknown> {
+  const { written } = stdoutOf(() => new RunLogger(root, keys).succeeded(durationMs));
   expect(written).toHaveLength(1);
   return JSON.parse(written[0] ?? '') as Record<string, unknown>;
 }
@@ -105,17 +110,9 @@ describe('TaskLines', () => {
     const root = new Logger({ serviceName: 'lovage-email' });
     root.appendKeys({ big: 10n });
     const expected = powertoolsLine(root, 3);
-    const written: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      written.push(String(chunk));
-      return true;
-    });
-    let gathered: ReturnType<typeof linesOf>;
-    try {
-      gathered = linesOf(root, (lines) => lines.succeeded(KEYS, 3));
-    } finally {
-      spy.mockRestore();
-    }
+    const { result: gathered, written } = stdoutOf(() =>
+      linesOf(root, (lines) => lines.succeeded(KEYS, 3)),
+    );
     expect(gathered.writes).toBe(0);
     expect(written).toHaveLength(1);
     expect({ ...JSON.parse(written[0] ?? ''), timestamp: 0 }).toEqual({
@@ -128,17 +125,9 @@ describe('TaskLines', () => {
   it('falls back to the Logger’s own line when a key of its base looks like a hole of the template', () => {
     const root = new Logger({ serviceName: 'lovage-email' });
     root.appendKeys({ odd: '\u0000lovage-hole-1\u0000' });
-    const written: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      written.push(String(chunk));
-      return true;
-    });
-    let gathered: ReturnType<typeof linesOf>;
-    try {
-      gathered = linesOf(root, (lines) => lines.succeeded(KEYS, 3));
-    } finally {
-      spy.mockRestore();
-    }
+    const { result: gathered, written } = stdoutOf(() =>
+      linesOf(root, (lines) => lines.succeeded(KEYS, 3)),
+    );
     expect(gathered.writes).toBe(0);
     expect(written).toHaveLength(1);
     expect(JSON.parse(written[0] ?? '')).toMatchObject({
